@@ -1,0 +1,62 @@
+# The project's commands. Each sets up what it needs first, so each works on a fresh clone.
+#   make serve       serve the site at http://127.0.0.1:8000 with live reload
+#   make test        run the whole test suite
+#   make notebooks   re-execute notebooks (all, or NB=notebooks/x.ipynb) and save their outputs
+#   make badges      rewrite the notebooks' Colab/lesson badges from mkdocs.yml
+#   make build       build the site into site/
+#   make benchmark   print build times, page sizes and the search index size
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NB ?=
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve build test notebooks badges benchmark assets browser clean
+
+# Stamp files record what has been installed, so a second run starts in seconds.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.site: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.notebooks: requirements-notebooks.txt requirements-test.txt | $(VENV)/.site
+	$(BIN)/pip install --quiet -r requirements-notebooks.txt -r requirements-test.txt
+	touch $@
+
+assets: overrides/assets/vendor/.stamp
+overrides/assets/vendor/.stamp: package.json package-lock.json scripts/fetch-assets.sh
+	scripts/fetch-assets.sh
+	touch $@
+
+# Debian's chromium drives the browser tests (never `playwright install`: it downloads a browser).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
+
+serve: $(VENV)/.site assets
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: $(VENV)/.site assets
+	$(BIN)/mkdocs build --strict
+
+test: $(VENV)/.notebooks assets browser
+	$(BIN)/python -m pytest
+
+notebooks: $(VENV)/.notebooks
+	$(BIN)/python scripts/notebooks.py execute $(NB)
+
+badges: $(VENV)/.site
+	$(BIN)/python scripts/notebooks.py badges
+
+benchmark: $(VENV)/.notebooks assets
+	$(BIN)/python scripts/benchmark.py --notebooks
+
+clean:
+	rm -rf site .cache .pytest_cache

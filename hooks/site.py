@@ -1,0 +1,274 @@
+"""MkDocs hook: adds the notebooks to the site and generates what front matter implies.
+
+- `notebooks/*.ipynb` (outside docs/) become pages at /notebooks/<name>/.
+- Front matter is checked against hooks/catalogue.py; every broken rule is a warning, so a
+  strict build fails naming the file.
+- Markers in pages are replaced by generated Markdown: the roadmap diagram and phase cards on
+  the home page, the topic table on phase pages, prerequisite links and notebook links with
+  Colab badges on topic pages.
+- Notebook pages lose nbconvert's inline CSS (moved to one shared stylesheet) and its MathJax
+  script; links in their Markdown cells to the site are made relative and checked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import posixpath
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import catalogue  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks.site")
+
+LEVEL_ICONS = {"beginner": "🟢", "intermediate": "🟡", "advanced": "🔴"}
+NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
+
+_state: dict = {}
+
+
+def on_config(config):
+    branch = config.extra.get("branch", "main")
+    # edit_uri follows repo_url + extra.branch, so the branch is named in one place only.
+    config.edit_uri = f"edit/{branch}/docs/"
+    _state.clear()
+    return config
+
+
+@event_priority(100)  # before mkdocs-jupyter, which turns .ipynb files into pages
+def on_files(files, config):
+    root = Path(config.config_file_path).parent
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        problem = _notebook_problem(path)
+        if problem:
+            log.warning("notebooks/%s: %s", path.name, problem)
+            continue
+        files.append(File(f"notebooks/{path.name}", src_dir=str(root),
+                          dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls))
+    cat = catalogue.load(Path(config.docs_dir), root / "notebooks")
+    for error in cat.errors:
+        log.warning("roadmap: %s", error)
+    _state["catalogue"] = cat
+    _state["notebook_css"] = None
+    return files
+
+
+def _notebook_problem(path: Path) -> str | None:
+    """Why a committed notebook cannot be shown as it is (unreadable, or an error output)."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return f"is not a readable notebook ({exc})"
+    for index, cell in enumerate(cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return (f"cell {index} has an error output ({output.get('ename')}: "
+                        f"{output.get('evalue')}): fix it and run make notebooks")
+    return None
+
+
+# --- Generated Markdown ------------------------------------------------------------------------
+
+def _rel(page, target_src: str) -> str:
+    """Relative link from a page's Markdown to another page's source (MkDocs checks it)."""
+    return posixpath.relpath(target_src, posixpath.dirname(page.file.src_uri) or ".")
+
+
+def _hours(h: float) -> str:
+    return f"{h:g} h"
+
+
+def _prerequisite_list(page, cat, meta) -> str:
+    if not meta["prerequisites"]:
+        return "None: this topic is a starting point."
+    lines = []
+    for pre in meta["prerequisites"]:
+        other = cat.topic(pre)
+        if other is not None:
+            lines.append(f"- [{other.meta['title']}]({_rel(page, other.src)}): {other.meta['description']}")
+    return "\n".join(lines)
+
+
+def _notebook_list(page, config, meta) -> str:
+    lines = []
+    for nb in meta["notebooks"]:
+        colab = catalogue.colab_url(config, nb)
+        lines.append(f"- **[{_notebook_title(config, nb)}]({_rel(page, nb)})** · "
+                     f"[:simple-googlecolab: Open in Colab]({colab})")
+    return ("Every notebook runs top to bottom on its own: on a laptop CPU in minutes, offline, or "
+            "in Colab. Each ends with checks that prove what it taught.\n\n" + "\n".join(lines))
+
+
+def _notebook_title(config, nb: str) -> str:
+    root = Path(config.config_file_path).parent
+    cells = json.loads((root / nb).read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells[:1]:
+        source = "".join(cell.get("source", []))
+        if source.startswith("# "):
+            return source.splitlines()[0][2:].strip()
+    return Path(nb).stem
+
+
+def _phase_table(page, cat, phase: int) -> str:
+    topics = cat.phase_topics(phase)
+    if not topics:
+        return ""
+    rows = ["## Topics", "", "| Topic | What you get | Level | Time |", "| --- | --- | --- | --- |"]
+    for t in topics:
+        m = t.meta
+        rows.append(f"| [{m['title']}]({_rel(page, t.src)}) | {m['description']} | "
+                    f"{LEVEL_ICONS[m['level']]} {m['level']} | {_hours(m['hours'])} |")
+    total = sum(t.meta["hours"] for t in topics)
+    notebooks = sum(len(t.meta["notebooks"]) for t in topics)
+    rows.insert(2, f"{len(topics)} topics · {notebooks} notebooks · about {_hours(total)} of study.\n")
+    return "\n".join(rows)
+
+
+def _mermaid_id(topic_id: str) -> str:
+    return "t_" + topic_id.replace("-", "_")
+
+
+def _roadmap_diagram(page, cat, config) -> str:
+    """The roadmap as a Mermaid flowchart: phases, topics, prerequisite arrows, links."""
+    lines = ["```mermaid", "flowchart TB"]
+    base = config.site_url or "/"
+    for number, phase_page in sorted(cat.phases.items()):
+        lines.append(f'  subgraph p{number}["{_escape(phase_page.meta["title"])}"]')
+        lines.append("    direction TB")
+        for t in cat.phase_topics(number):
+            lines.append(f'    {_mermaid_id(t.meta["id"])}["{_escape(t.meta["title"])}"]')
+        lines.append("  end")
+    for t in cat.topics:
+        for pre in t.meta["prerequisites"]:
+            lines.append(f"  {_mermaid_id(pre)} --> {_mermaid_id(t.meta['id'])}")
+    for t in cat.topics:
+        url = urlsplit(base).path.rstrip("/") + "/" + t.url
+        lines.append(f'  click {_mermaid_id(t.meta["id"])} href "{url}" "{_escape(t.meta["description"])}"')
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def _phase_cards(page, cat) -> str:
+    cards = ['<div class="grid cards" markdown>', ""]
+    for number, phase_page in sorted(cat.phases.items()):
+        topics = cat.phase_topics(number)
+        hours = sum(t.meta["hours"] for t in topics)
+        cards.append(f"-   **[{phase_page.meta['title']}]({_rel(page, phase_page.src)})**")
+        cards.append("")
+        cards.append("    ---")
+        cards.append("")
+        cards.append(f"    {phase_page.meta['objective']}")
+        cards.append("")
+        if topics:
+            cards.append(f"    *{len(topics)} topics, about {_hours(hours)}*")
+            cards.append("")
+    cards.append("</div>")
+    return "\n".join(cards)
+
+
+def on_page_markdown(markdown, page, config, files):
+    cat = _state.get("catalogue")
+    if cat is None:
+        return markdown
+    meta = page.meta or {}
+    if "<!-- roadmap -->" in markdown:
+        markdown = markdown.replace("<!-- roadmap -->", _roadmap_diagram(page, cat, config))
+    if "<!-- phases -->" in markdown:
+        markdown = markdown.replace("<!-- phases -->", _phase_cards(page, cat))
+    if meta.get("kind") == "phase" and "<!-- phase-topics -->" in markdown:
+        markdown = markdown.replace("<!-- phase-topics -->", _phase_table(page, cat, meta["phase"]))
+    if meta.get("kind") == "topic" and cat.topic(meta.get("id", "")) is not None:
+        markdown = markdown.replace(catalogue.PREREQUISITES_MARKER,
+                                    _prerequisite_list(page, cat, meta))
+        markdown = markdown.replace(catalogue.NOTEBOOKS_MARKER, _notebook_list(page, config, meta))
+    return markdown
+
+
+# --- Notebook pages ----------------------------------------------------------------------------
+
+STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.S)
+SCRIPT = re.compile(r"<script[^>]*>.*?</script>\s*", re.S)
+HREF = re.compile(r'(<a\s[^>]*?href=")([^"]+)(")')
+BADGE_IMAGES = {
+    "https://colab.research.google.com/assets/colab-badge.svg": "assets/images/colab-badge.svg",
+    "https://img.shields.io/badge/read-the%20lesson-673ab7": "assets/images/lesson-badge.svg",
+}
+
+
+def _is_notebook(page) -> bool:
+    return page.file.src_uri.endswith(".ipynb")
+
+
+def on_page_content(html, page, config, files):
+    if _is_notebook(page):
+        html = _clean_notebook(html, page, config, files)
+        # The edit/view actions open the notebook in notebooks/, not in docs/.
+        repo = config.repo_url.rstrip("/")
+        page.edit_url = f"{repo}/edit/{config.extra['branch']}/{page.file.src_uri}"
+    return html
+
+
+def _clean_notebook(html, page, config, files):
+    styles = STYLE.findall(html)
+    if styles and _state.get("notebook_css") is None:
+        _state["notebook_css"] = "\n".join(re.sub(r"</?style[^>]*>", "", s) for s in styles)
+    html = STYLE.sub("", html)
+    # nbconvert's MathJax 2 loader, its empty <script src="">, and its Mermaid module (which
+    # imports from a CDN) go: lazy.js renders math and diagrams from the vendored copies.
+    html = SCRIPT.sub(lambda m: "" if _unwanted_script(m.group(0)) else m.group(0), html)
+    for remote, local in BADGE_IMAGES.items():
+        html = html.replace(f'src="{remote}"', f'src="{_page_relative(page, local)}" width="117" height="20"')
+    site = (config.site_url or "").rstrip("/") + "/"
+    canonical = "https://genai-roadmap.github.io/generative-ai-roadmap/"
+
+    def rewrite(match):
+        href = match.group(2)
+        for prefix in {site, canonical}:
+            if href.startswith(prefix):
+                return match.group(1) + _site_link(page, href[len(prefix):], files, href) + match.group(3)
+        if not urlsplit(href).scheme and not href.startswith("#"):
+            if href.endswith(".ipynb") or ".md" in href:
+                log.warning("%s: relative link '%s' in a Markdown cell: link to the site's full URL "
+                            "instead, so it also works in Colab", page.file.src_uri, href)
+        return match.group(0)
+
+    return HREF.sub(rewrite, html)
+
+
+def _unwanted_script(tag: str) -> bool:
+    return 'src=""' in tag or 'type="module"' in tag or "mathjax" in tag.lower()
+
+
+def _page_relative(page, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(page.url.rstrip("/") + "/index.html"))
+
+
+def _site_link(page, path: str, files, original: str) -> str:
+    """A link to the site's own URL becomes relative; a link to a missing page warns."""
+    target, _, fragment = path.partition("#")
+    wanted = target.rstrip("/") + "/" if target else ""
+    if not any(f.url == wanted for f in files.documentation_pages()):
+        log.warning("%s: link to %s points to no page of the site", page.file.src_uri, original)
+        return original
+    rel = _page_relative(page, wanted) + "/" if wanted else _page_relative(page, ".") + "/"
+    return rel + (f"#{fragment}" if fragment else "")
+
+
+def on_post_build(config):
+    css = _state.get("notebook_css")
+    if css:
+        out = Path(config.site_dir) / NOTEBOOK_CSS
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(css, encoding="utf-8")

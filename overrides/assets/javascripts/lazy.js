@@ -1,0 +1,75 @@
+// Loads KaTeX and Mermaid from the site's own vendored copies, only on pages that need them,
+// and renders math and diagrams after every page change (Material's instant navigation
+// swaps the content without reloading scripts, so this runs on each document$ emission).
+(function () {
+  "use strict";
+  var paths = JSON.parse(document.getElementById("lazy-assets").textContent);
+  var loaded = {};
+
+  function load(url, kind) {
+    if (!loaded[url]) {
+      loaded[url] = new Promise(function (resolve, reject) {
+        var el = document.createElement(kind === "css" ? "link" : "script");
+        if (kind === "css") { el.rel = "stylesheet"; el.href = url; } else { el.src = url; }
+        el.onload = resolve;
+        el.onerror = function () { reject(new Error("could not load " + url)); };
+        document.head.appendChild(el);
+      });
+    }
+    return loaded[url];
+  }
+
+  var MATH = ".arithmatex, .jp-RenderedMarkdown";
+
+  function renderMath() {
+    var nodes = Array.prototype.filter.call(document.querySelectorAll(MATH), function (el) {
+      return /\$|\\\(|\\\[/.test(el.textContent);
+    });
+    if (!nodes.length) return;
+    var base = paths.katex;
+    load(base + "katex.min.css", "css");
+    load(base + "katex.min.js")
+      .then(function () { return load(base + "contrib/auto-render.min.js"); })
+      .then(function () {
+        nodes.forEach(function (el) {
+          window.renderMathInElement(el, {
+            delimiters: [
+              { left: "$$", right: "$$", display: true },
+              { left: "\\[", right: "\\]", display: true },
+              { left: "$", right: "$", display: false },
+              { left: "\\(", right: "\\)", display: false }
+            ],
+            throwOnError: false
+          });
+        });
+      })
+      .catch(function (err) { console.error(err); });
+  }
+
+  function scheme() {
+    return document.body.getAttribute("data-md-color-scheme") === "slate" ? "dark" : "default";
+  }
+
+  function renderDiagrams() {
+    var blocks = document.querySelectorAll("pre.mermaid-diagram, .jp-Mermaid > pre.mermaid");
+    if (!blocks.length) return;
+    load(paths.mermaid)
+      .then(function () {
+        var nodes = Array.prototype.map.call(blocks, function (pre) {
+          var div = document.createElement("div");
+          div.className = "mermaid-diagram";
+          div.textContent = pre.textContent;
+          pre.replaceWith(div);
+          return div;
+        });
+        window.mermaid.initialize({ startOnLoad: false, theme: scheme(), securityLevel: "loose" });
+        return window.mermaid.run({ nodes: nodes });
+      })
+      .catch(function (err) { console.error(err); });
+  }
+
+  document$.subscribe(function () {
+    renderMath();
+    renderDiagrams();
+  });
+})();

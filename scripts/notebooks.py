@@ -1,0 +1,204 @@
+"""Execute, check and badge the roadmap's notebooks.
+
+    python scripts/notebooks.py execute [NOTEBOOK ...]   run each alone and offline, save outputs
+    python scripts/notebooks.py check   [NOTEBOOK ...]   fail if outputs are stale or badges drift
+    python scripts/notebooks.py badges                    rewrite the title-cell badges from mkdocs.yml
+
+A notebook is executed as Colab opens it: copied alone into an empty folder, with no
+network model hub and no API keys. Its outputs are saved with volatile metadata stripped,
+and a hash of its code cells is recorded in metadata.roadmap.code_sha256 so the tests can
+tell when code changed after the outputs were made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hooks"))
+import catalogue  # noqa: E402
+
+CELL_TIMEOUT_S = 300
+EXECUTE_COMMAND = "make notebooks"
+# What the notebooks get in the environment: the frameworks must make no network calls.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "CREWAI_DISABLE_TELEMETRY": "true",
+    "CREWAI_TRACING_ENABLED": "false",
+    "OTEL_SDK_DISABLED": "true",
+    "ANONYMIZED_TELEMETRY": "False",
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+}
+NO_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "HF_TOKEN")
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed: names the file, the cell and the error."""
+
+    def __init__(self, name: str, cell: int, error: str, source: str = ""):
+        first = source.strip().splitlines()[0] if source.strip() else ""
+        super().__init__(f"{name}: cell {cell} ({first[:60]!r}) failed: {error}")
+        self.name, self.cell = name, cell
+
+
+def code_hash(nb) -> str:
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    return hashlib.sha256("\n\x00\n".join(sources).encode("utf-8")).hexdigest()
+
+
+def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNode:
+    """Execute a copy of the notebook in an empty temporary folder; return it with outputs."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    nb = nbformat.read(path, as_version=4)
+    saved = {k: os.environ.get(k) for k in [*OFFLINE_ENV, *NO_KEYS]}
+    os.environ.update(OFFLINE_ENV)
+    for key in NO_KEYS:
+        os.environ.pop(key, None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="notebook-") as tmp:
+            shutil.copy(path, Path(tmp) / path.name)
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                    resources={"metadata": {"path": tmp}})
+            with client.setup_kernel():
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    try:
+                        client.execute_cell(cell, index)
+                    except CellTimeoutError:
+                        raise NotebookError(path.name, index, f"timed out after {timeout} s",
+                                            cell.source) from None
+                    except CellExecutionError as exc:
+                        error = f"{exc.ename}: {exc.evalue}"
+                        raise NotebookError(path.name, index, error, cell.source) from None
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return nb
+
+
+def strip_volatile(nb) -> None:
+    """Drop what changes from run to run without meaning anything."""
+    for cell in nb.cells:
+        for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+
+
+def badge_cell_source(config: dict, notebook: str, owner: catalogue.Page | None) -> str:
+    """The badge line under the title: Open in Colab, and the lesson's page on the site."""
+    colab = catalogue.colab_url(config, notebook)
+    line = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab})"
+    if owner is not None:
+        lesson = config["site_url"].rstrip("/") + "/" + owner.url
+        line += f" [![Read the lesson](https://img.shields.io/badge/read-the%20lesson-673ab7)]({lesson})"
+    return line
+
+
+BADGE_START, BADGE_END = "<!-- badges -->", "<!-- /badges -->"
+
+
+def with_badges(source: str, badges: str) -> str:
+    """Title-cell source with the badge block replaced (or added after the H1)."""
+    block = f"{BADGE_START}\n{badges}\n{BADGE_END}"
+    if BADGE_START in source and BADGE_END in source:
+        head, rest = source.split(BADGE_START, 1)
+        return head + block + rest.split(BADGE_END, 1)[1]
+    lines = source.split("\n")
+    return "\n".join(lines[:1] + ["", block] + lines[1:])
+
+
+def sync_badges(nb, path: Path, config: dict, cat: catalogue.Catalogue) -> bool:
+    notebook = f"notebooks/{path.name}"
+    first = nb.cells[0] if nb.cells else None
+    if first is None or first.cell_type != "markdown" or not first.source.startswith("# "):
+        raise NotebookError(path.name, 0, "the first cell must be a Markdown cell with the '# Title'")
+    new = with_badges(first.source, badge_cell_source(config, notebook, cat.notebook_owner(notebook)))
+    changed = new != first.source
+    first.source = new
+    return changed
+
+
+def problems(path: Path, config: dict, cat: catalogue.Catalogue) -> list[str]:
+    """Why a committed notebook does not match its code or the site configuration."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    recorded = nb.metadata.get("roadmap", {}).get("code_sha256")
+    if recorded != code_hash(nb):
+        found.append(f"{path.name}: outputs are stale (code changed since they were made): "
+                     f"run {EXECUTE_COMMAND} NB={path.as_posix()}")
+    unexecuted = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                  and c.source.strip() and c.execution_count is None]
+    if unexecuted:
+        found.append(f"{path.name}: code cells {unexecuted} have no outputs: run {EXECUTE_COMMAND}")
+    try:
+        if sync_badges(nb, path, config, cat):
+            found.append(f"{path.name}: badges do not match mkdocs.yml: run make badges")
+    except NotebookError as exc:
+        found.append(str(exc))
+    return found
+
+
+def execute(paths: list[Path]) -> int:
+    config, cat = catalogue.site_config(), catalogue.load()
+    failures = 0
+    for path in paths:
+        start = time.perf_counter()
+        print(f"executing {path} ...", flush=True)
+        try:
+            nb = run_alone(path)
+        except NotebookError as exc:
+            print(f"  FAILED: {exc}", flush=True)
+            failures += 1
+            continue
+        strip_volatile(nb)
+        sync_badges(nb, path, config, cat)
+        nb.metadata["roadmap"] = {"code_sha256": code_hash(nb)}
+        nbformat.write(nb, path)
+        size = path.stat().st_size / 1024
+        print(f"  ok in {time.perf_counter() - start:.1f} s, {size:.0f} KB", flush=True)
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["execute", "check", "badges"])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to act on (default: all of notebooks/)")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted(catalogue.NOTEBOOKS.glob("*.ipynb"))
+    if args.command == "execute":
+        return execute(paths)
+    config, cat = catalogue.site_config(), catalogue.load()
+    if args.command == "badges":
+        for path in paths:
+            nb = nbformat.read(path, as_version=4)
+            if sync_badges(nb, path, config, cat):
+                nbformat.write(nb, path)
+                print(f"updated badges: {path}")
+        return 0
+    found = [p for path in paths for p in problems(path, config, cat)]
+    print("\n".join(found) or f"{len(paths)} notebooks are fresh")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""A real browser (Debian's chromium, driven by playwright) on the built site, served on
+127.0.0.1: navigation, search, math, Mermaid, notebook images, and no request to any other host."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+TOPIC = "fundamentals/mathematics-and-statistics/"
+NOTEBOOK = "notebooks/mathematics-and-statistics/"
+
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("google-chrome")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise AssertionError("no chromium: `make test` installs Debian's chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=_chromium(), args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, served_site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.requests = []
+    tab.errors = []
+    tab.on("request", lambda r: tab.requests.append(r.url))
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    yield tab
+    outside = [u for u in tab.requests
+               if not u.startswith((served_site, "data:", "blob:", "about:"))]
+    context.close()
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert tab.errors == [], f"JavaScript errors: {tab.errors}"
+
+
+def test_home_draws_the_roadmap_and_navigates(page, served_site):
+    page.goto(served_site)
+    assert page.locator(".md-tabs__link").count() >= 4
+    diagram = page.locator(".mermaid-diagram svg")
+    diagram.first.wait_for(timeout=20000)
+    assert diagram.locator("a").count() >= 1, "roadmap nodes link to their pages"
+    page.locator(".md-tabs__link", has_text="Fundamentals").click()
+    page.wait_for_url(f"{served_site}fundamentals/")
+    page.locator("article a[href$='mathematics-and-statistics/']").first.click()
+    page.wait_for_url(f"{served_site}{TOPIC}")
+    assert "Mathematics" in page.locator("h1").first.inner_text()
+
+
+def test_topic_page_renders_math_and_links_its_notebook(page, served_site):
+    page.goto(served_site + TOPIC)
+    page.locator(".katex").first.wait_for(timeout=20000)
+    assert page.locator(".arithmatex .katex").count() > 5
+    assert page.locator(".task-list-item input[type=checkbox]").count() >= 5
+    colab = page.locator("article a[href^='https://colab.research.google.com/github/']")
+    assert colab.count() >= 1
+    page.locator(f"article a[href$='{NOTEBOOK}']").first.click()
+    page.wait_for_url(served_site + NOTEBOOK)
+    # Instant navigation swapped the content: math must still render on the new page.
+    page.locator(".jp-RenderedMarkdown .katex").first.wait_for(timeout=20000)
+
+
+def test_notebook_page_shows_outputs_and_images(page, served_site):
+    page.goto(served_site + NOTEBOOK)
+    images = page.locator(".jp-OutputArea-output img")
+    images.first.wait_for(timeout=20000)
+    assert images.count() >= 3
+    widths = images.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : -1)")
+    assert all(w > 0 for w in widths), f"images failed to load: {widths}"
+    badge = page.locator(".jupyter-wrapper a[href^='https://colab.research.google.com/github/'] img")
+    assert badge.first.evaluate("e => e.naturalWidth") > 0, "the Colab badge is served locally"
+
+
+def test_search_finds_the_topic_and_its_notebook(page, served_site):
+    page.goto(served_site)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator(".md-search__input").fill("singular value decomposition")
+    results = page.locator(".md-search-result__link")
+    results.first.wait_for(timeout=20000)
+    hrefs = results.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert any(TOPIC in h for h in hrefs), hrefs
+    assert any(NOTEBOOK in h for h in hrefs), hrefs

@@ -1,0 +1,91 @@
+"""Notebooks: each runs alone and offline and passes its own checks; committed outputs are
+fresh; each follows the template; and the notebook tool reports failures precisely."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+import catalogue
+import notebooks as tool
+
+NOTEBOOKS = sorted(catalogue.NOTEBOOKS.glob("*.ipynb"))
+MAX_BYTES = 1_000_000
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_runs_alone_offline(path):
+    """Copied alone into an empty folder, no network, no keys: every cell and check passes."""
+    tool.run_alone(path)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_are_fresh_and_badges_current(path, cat, config):
+    assert tool.problems(path, config, cat) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_follows_the_template(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = nb.cells
+    assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
+    assert "colab.research.google.com" in cells[0].source
+    setup = cells[1]
+    assert setup.cell_type == "code" and '"google.colab" in sys.modules' in setup.source, \
+        "the second cell installs only in Colab"
+    assert not re.search(r"pip[\"', ]+install[^\n]*\btorch\b", setup.source), "never reinstall torch"
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert "CONFIG" in code and re.search(r"seed", code), "a CONFIG cell with seeds"
+    if "import torch" in code:
+        assert "torch.manual_seed" in code and "cuda" in code, "seeds torch and uses CUDA when present"
+    headings = [c.source.splitlines()[0] for c in cells if c.cell_type == "markdown" and c.source]
+    assert "## Checks" in headings and headings[-1] == "## Summary", headings
+    after_checks = cells[[c.source.splitlines()[0] if c.source else "" for c in cells].index("## Checks"):]
+    assert any(c.cell_type == "code" and "assert " in c.source for c in after_checks)
+    assert not re.search(r"\bfetch_\w+\(", code), "scikit-learn's fetch_* functions download data"
+
+
+def _notebook(tmp_path, sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_failure_names_notebook_cell_and_error(tmp_path):
+    path = _notebook(tmp_path, ["x = 1", "assert x == 2, 'x should be two'"])
+    with pytest.raises(tool.NotebookError) as err:
+        tool.run_alone(path)
+    message = str(err.value)
+    assert "broken.ipynb" in message and "cell 1" in message and "x should be two" in message
+
+
+def test_cell_timeout_is_reported(tmp_path):
+    path = _notebook(tmp_path, ["import time; time.sleep(30)"])
+    with pytest.raises(tool.NotebookError, match="cell 0 .*timed out after 2 s"):
+        tool.run_alone(path, timeout=2)
+
+
+def test_runs_in_an_empty_folder_without_keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-should-not-leak")
+    (tmp_path / "neighbour.txt").write_text("repo files are not beside a Colab notebook")
+    path = _notebook(tmp_path, [
+        "import os\nassert os.listdir('.') == ['broken.ipynb'], os.listdir('.')",
+        "assert 'OPENAI_API_KEY' not in os.environ and os.environ['HF_HUB_OFFLINE'] == '1'",
+    ])
+    tool.run_alone(path)
+
+
+def test_stale_outputs_are_detected(tmp_path, cat, config):
+    path = NOTEBOOKS[0]
+    nb = nbformat.read(path, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.source += "\n# an edit made after the outputs"
+    copy = tmp_path / path.name
+    nbformat.write(nb, copy)
+    found = tool.problems(copy, config, cat)
+    assert any("outputs are stale" in p and "make notebooks" in p for p in found), found

@@ -1,0 +1,116 @@
+"""The built site: links and anchors resolve, Colab links point at real notebooks, and no
+page refers to a third-party host for anything it loads."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import catalogue
+
+COLAB = re.compile(r"^https://colab\.research\.google\.com/github/([^/]+/[^/]+)/blob/([^/]+)/(.+)$")
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []   # (attribute, value)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name"):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(("href", attrs["href"]))
+        if tag in ("img", "script", "iframe", "source", "audio", "video") and attrs.get("src"):
+            self.links.append(("src", attrs["src"]))
+        if tag == "link" and attrs.get("href"):
+            self.links.append(("load", attrs["href"]))
+
+
+def _parse(path: Path) -> _Collector:
+    collector = _Collector()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if "assets" not in p.parts)
+
+
+def _target(site: Path, page: Path, href: str) -> tuple[Path, str]:
+    base = "/" + page.relative_to(site).as_posix()
+    url = urlsplit(urljoin(base, href))
+    path = site / unquote(url.path).lstrip("/")
+    if url.path.endswith("/") or path.is_dir():
+        path = path / "index.html"
+    return path, unquote(url.fragment)
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    parsed = {p: _parse(p) for p in _pages(site)}
+    broken = []
+    for page, found in parsed.items():
+        for attr, value in found.links:
+            if urlsplit(value).scheme or value.startswith(("//", "mailto:", "data:")):
+                continue
+            path, fragment = _target(site, page, value)
+            name = page.relative_to(site)
+            if not path.exists():
+                broken.append(f"{name}: {value} -> missing {path.relative_to(site)}")
+            elif fragment and path.suffix == ".html":
+                ids = parsed[path].ids if path in parsed else _parse(path).ids
+                if fragment not in ids:
+                    broken.append(f"{name}: {value} -> no anchor #{fragment}")
+    assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def test_notebook_pages_exist_for_every_notebook(site):
+    for nb in sorted(catalogue.NOTEBOOKS.glob("*.ipynb")):
+        page = site / "notebooks" / nb.stem / "index.html"
+        assert page.exists(), f"{nb.name} has no page on the site"
+        html = page.read_text(encoding="utf-8")
+        assert "jp-Notebook" in html or "jupyter-wrapper" in html, f"{nb.name}: not rendered"
+        assert "<style" not in html.split('class="jupyter-wrapper"')[-1], \
+            f"{nb.name}: nbconvert's inline CSS should be in the shared stylesheet"
+
+
+def test_colab_links_point_at_existing_notebooks(site, config):
+    slug = catalogue.github_slug(config["repo_url"])
+    seen = 0
+    for page in _pages(site):
+        for _, value in _parse(page).links:
+            match = COLAB.match(value)
+            if not match:
+                continue
+            seen += 1
+            repo, branch, path = match.groups()
+            where = page.relative_to(site)
+            assert repo == slug, f"{where}: Colab link names {repo}, not repo_url's {slug}"
+            assert branch == config["extra"]["branch"], f"{where}: Colab link on branch {branch}"
+            assert (catalogue.ROOT / unquote(path)).is_file(), f"{where}: {value} -> no such notebook"
+    notebooks = len(list(catalogue.NOTEBOOKS.glob("*.ipynb")))
+    assert seen >= 2 * notebooks, "each notebook should be offered in Colab from its topic and its own page"
+
+
+def test_nothing_is_loaded_from_another_host(site):
+    offenders = []
+    for page in _pages(site):
+        for attr, value in _parse(page).links:
+            if attr in ("src", "load") and urlsplit(value).scheme in ("http", "https"):
+                offenders.append(f"{page.relative_to(site)}: {value}")
+    assert not offenders, "pages load from other hosts:\n" + "\n".join(offenders)
+
+
+def test_edit_links_point_at_the_source_file(site, config):
+    repo = config["repo_url"].rstrip("/")
+    branch = config["extra"]["branch"]
+    html = (site / "fundamentals" / "index.html").read_text(encoding="utf-8")
+    assert f'{repo}/edit/{branch}/docs/fundamentals/index.md' in html
+    for nb in sorted(catalogue.NOTEBOOKS.glob("*.ipynb"))[:1]:
+        html = (site / "notebooks" / nb.stem / "index.html").read_text(encoding="utf-8")
+        assert f"{repo}/edit/{branch}/notebooks/{nb.name}" in html
