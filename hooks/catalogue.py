@@ -19,6 +19,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 NOTEBOOKS = ROOT / "notebooks"
+GLOSSARY = ROOT / "includes" / "glossary.md"
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -41,6 +42,8 @@ TOPIC_SCHEMA = {
         "level": {"enum": ["beginner", "intermediate", "advanced"]},
         "tags": {"type": "array", "minItems": 1, "uniqueItems": True,
                  "items": {"type": "string", "pattern": SLUG}},
+        # Glossary terms (abbreviations in includes/glossary.md) this topic teaches.
+        "glossary": {"type": "array", "uniqueItems": True, "items": {"type": "string"}},
         # Material's own keys, allowed on any page.
         "icon": {"type": "string"},
         "status": {"type": "string"},
@@ -125,6 +128,34 @@ def headings(body: str, level: int = 2) -> list[str]:
     return found
 
 
+TASK_ITEM = re.compile(r"^(\s*[-*+] \[[ xX]\] )(.+?)\s*$")
+
+
+def item_slug(text: str) -> str:
+    """A checklist item's stable key: its words, without Markdown, lowercased and joined by '-'."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)   # [label](url) -> label
+    text = re.sub(r"<[^>]+>", "", text)
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:60].rstrip("-") or "item"
+
+
+def task_items(body: str) -> list[tuple[int, str]]:
+    """(line number, unique slug) of every task-list item outside fenced code."""
+    found, seen, fenced = [], set(), False
+    for number, line in enumerate(body.splitlines()):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        match = None if fenced else TASK_ITEM.match(line)
+        if match:
+            slug, n = item_slug(match.group(2)), 2
+            while slug in seen:
+                slug, n = f"{item_slug(match.group(2))}-{n}", n + 1
+            seen.add(slug)
+            found.append((number, slug))
+    return found
+
+
 def check_topic_body(page: Page) -> list[str]:
     """The topic template: sections in order, a checklist, markers, self-check blocks."""
     errors = []
@@ -149,6 +180,13 @@ def check_topic_body(page: Page) -> list[str]:
     if not re.search(r"(arxiv\.org|doi\.org)/", page.body):
         errors.append("no paper reference (arXiv or DOI link) under Further reading")
     return errors
+
+
+def glossary(path: Path = GLOSSARY) -> dict[str, str]:
+    """Term -> definition, from the abbreviation lines `*[TERM]: definition`."""
+    if not path.exists():
+        return {}
+    return dict(re.findall(r"^\*\[([^\]]+)\]:\s*(.+?)\s*$", path.read_text(encoding="utf-8"), re.M))
 
 
 def load(docs: Path = DOCS, notebooks: Path = NOTEBOOKS) -> Catalogue:
@@ -182,6 +220,7 @@ def load(docs: Path = DOCS, notebooks: Path = NOTEBOOKS) -> Catalogue:
             cat.errors += [f"{src}: {e}" for e in check_topic_body(page)]
 
     ids = [t.meta["id"] for t in cat.topics]
+    terms = glossary(docs.parent / "includes" / "glossary.md")
     for t in cat.topics:
         src, meta = t.src, t.meta
         if ids.count(meta["id"]) > 1:
@@ -196,6 +235,9 @@ def load(docs: Path = DOCS, notebooks: Path = NOTEBOOKS) -> Catalogue:
                 cat.errors.append(f"{src}: prerequisite '{pre}' is not the id of any topic")
             elif other.meta["phase"] > meta["phase"]:
                 cat.errors.append(f"{src}: prerequisite '{pre}' belongs to a later phase")
+        for term in meta.get("glossary", []):
+            if term not in terms:
+                cat.errors.append(f"{src}: glossary term '{term}' is not defined in includes/glossary.md")
         for nb in meta["notebooks"]:
             if not (notebooks.parent / nb).is_file():
                 cat.errors.append(f"{src}: notebook {nb} does not exist")
@@ -250,6 +292,7 @@ def _env(loader, node):
 
 
 _ConfigLoader.add_constructor("!ENV", _env)
+_ConfigLoader.add_constructor("!relative", lambda *_: None)
 _ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None)
 
 

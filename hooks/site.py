@@ -86,6 +86,10 @@ def _hours(h: float) -> str:
     return f"{h:g} h"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _prerequisite_list(page, cat, meta) -> str:
     if not meta["prerequisites"]:
         return "None: this topic is a starting point."
@@ -128,7 +132,8 @@ def _phase_table(page, cat, phase: int) -> str:
                     f"{LEVEL_ICONS[m['level']]} {m['level']} | {_hours(m['hours'])} |")
     total = sum(t.meta["hours"] for t in topics)
     notebooks = sum(len(t.meta["notebooks"]) for t in topics)
-    rows.insert(2, f"{len(topics)} topics · {notebooks} notebooks · about {_hours(total)} of study.\n")
+    rows.insert(2, f"{_count(len(topics), 'topic')} · {_count(notebooks, 'notebook')} · "
+                   f"about {_hours(total)} of study.\n")
     return "\n".join(rows)
 
 
@@ -140,12 +145,18 @@ def _roadmap_diagram(page, cat, config) -> str:
     """The roadmap as a Mermaid flowchart: phases, topics, prerequisite arrows, links."""
     lines = ["```mermaid", "flowchart TB"]
     base = config.site_url or "/"
-    for number, phase_page in sorted(cat.phases.items()):
-        lines.append(f'  subgraph p{number}["{_escape(phase_page.meta["title"])}"]')
-        lines.append("    direction TB")
+    shown = [n for n in sorted(cat.phases) if cat.phase_topics(n)]
+    for number in shown:
+        lines.append(f'  subgraph p{number}["{_escape(cat.phases[number].meta["title"])}"]')
         for t in cat.phase_topics(number):
-            lines.append(f'    {_mermaid_id(t.meta["id"])}["{_escape(t.meta["title"])}"]')
+            # The status slot holds the "not started" icon at build time, so Mermaid sizes the
+            # node with room for whichever icon progress.js puts there.
+            label = f"<span class='node-status' data-topic='{t.meta['id']}'>○ </span>{_escape(t.meta['title'])}"
+            lines.append(f'    {_mermaid_id(t.meta["id"])}["{label}"]')
         lines.append("  end")
+    # Invisible links stack the phases in order, top to bottom.
+    if len(shown) > 1:
+        lines.append("  " + " ~~~ ".join(f"p{n}" for n in shown))
     for t in cat.topics:
         for pre in t.meta["prerequisites"]:
             lines.append(f"  {_mermaid_id(pre)} --> {_mermaid_id(t.meta['id'])}")
@@ -172,10 +183,26 @@ def _phase_cards(page, cat) -> str:
         cards.append(f"    {phase_page.meta['objective']}")
         cards.append("")
         if topics:
-            cards.append(f"    *{len(topics)} topics, about {_hours(hours)}*")
+            cards.append(f"    *{_count(len(topics), 'topic')}, about {_hours(hours)}*")
             cards.append("")
     cards.append("</div>")
     return "\n".join(cards)
+
+
+def _glossary(page, cat, config) -> str:
+    """Every abbreviation of includes/glossary.md, with links to the topics that teach it."""
+    terms = catalogue.glossary(Path(config.config_file_path).parent / "includes" / "glossary.md")
+    lines = []
+    for term in sorted(terms, key=str.lower):
+        teachers = [t for t in cat.topics if term in t.meta.get("glossary", [])]
+        lines.append(f"{term}")
+        lines.append(f":   {terms[term]}")
+        if teachers:
+            links = ", ".join(f"[{t.meta['title']}]({_rel(page, t.src)})" for t in teachers)
+            lines.append("")
+            lines.append(f"    Taught in: {links}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -183,8 +210,15 @@ def on_page_markdown(markdown, page, config, files):
     if cat is None:
         return markdown
     meta = page.meta or {}
+    markdown = _mark_task_items(markdown, _progress_scope(page))
+    if meta.get("kind") == "topic":
+        markdown = _insert_topic_status(markdown, meta["id"])
+    if "<!-- progress" in markdown:
+        markdown = _progress_widgets(markdown, page, cat, config)
     if "<!-- roadmap -->" in markdown:
         markdown = markdown.replace("<!-- roadmap -->", _roadmap_diagram(page, cat, config))
+    if "<!-- glossary -->" in markdown:
+        markdown = markdown.replace("<!-- glossary -->", _glossary(page, cat, config))
     if "<!-- phases -->" in markdown:
         markdown = markdown.replace("<!-- phases -->", _phase_cards(page, cat))
     if meta.get("kind") == "phase" and "<!-- phase-topics -->" in markdown:
@@ -194,6 +228,68 @@ def on_page_markdown(markdown, page, config, files):
                                     _prerequisite_list(page, cat, meta))
         markdown = markdown.replace(catalogue.NOTEBOOKS_MARKER, _notebook_list(page, config, meta))
     return markdown
+
+
+# --- Progress: checklist keys, status widgets, the data the browser script needs -------------
+
+def _progress_scope(page) -> str:
+    """Progress keys are scoped by the topic id (stable across renames), else by the page URL."""
+    meta = page.meta or {}
+    return meta["id"] if meta.get("kind") == "topic" and "id" in meta else page.url.strip("/") or "home"
+
+
+def _mark_task_items(markdown: str, scope: str) -> str:
+    """Tag each checklist item with its stable key; on_page_content moves it onto the checkbox."""
+    lines = markdown.split("\n")
+    for number, slug in catalogue.task_items(markdown):
+        lines[number] += f' <span class="progress-key" data-key="{scope}/{slug}"></span>'
+    return "\n".join(lines)
+
+
+TASK_ITEM_HTML = re.compile(
+    r'<li class="task-list-item"><label class="task-list-control"><input type="checkbox"\s*/?>'
+    r'(<span class="task-list-indicator"></span></label>)(.*?)'
+    r' ?<span class="progress-key" data-key="([^"]+)"></span>', re.S)
+
+
+def _key_checkboxes(html: str) -> str:
+    def replace(match):
+        label = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(2))).strip()
+        return (f'<li class="task-list-item"><label class="task-list-control">'
+                f'<input type="checkbox" data-progress="{match.group(3)}" aria-label="{label}"/>'
+                f"{match.group(1)}{match.group(2)}")
+    return TASK_ITEM_HTML.sub(replace, html)
+
+
+def _insert_topic_status(markdown: str, topic_id: str) -> str:
+    """The topic's status control (not started / in progress / done / skipped), filled by progress.js."""
+    heading = "## What you will be able to do"
+    widget = f'\n<div class="topic-status" data-topic="{topic_id}" markdown="0"></div>\n'
+    return markdown.replace(heading, heading + "\n" + widget, 1)
+
+
+def _roadmap_data(cat, page) -> str:
+    """What progress.js needs to compute statuses: topics, their items, prerequisites, links."""
+    data = {
+        "phases": [{"phase": n, "title": p.meta["title"], "url": _page_relative(page, p.url) + "/"}
+                   for n, p in sorted(cat.phases.items())],
+        "topics": [{"id": t.meta["id"], "title": t.meta["title"], "phase": t.meta["phase"],
+                    "url": _page_relative(page, t.url) + "/", "hours": t.meta["hours"],
+                    "prerequisites": t.meta["prerequisites"],
+                    "items": [f"{t.meta['id']}/{slug}" for _, slug in catalogue.task_items(t.body)]}
+                   for t in cat.topics],
+    }
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script type="application/json" id="roadmap-data">{payload}</script>'
+
+
+def _progress_widgets(markdown: str, page, cat, config) -> str:
+    """<!-- progress: all|N|next|tools --> markers become containers that progress.js fills."""
+    def widget(match):
+        kind = match.group(1)
+        return f'<div class="progress-widget" data-widget="{kind}" markdown="0"></div>'
+    markdown = re.sub(r"<!-- progress: (all|next|tools|[123]) -->", widget, markdown)
+    return markdown + "\n\n" + _roadmap_data(cat, page) + "\n"
 
 
 # --- Notebook pages ----------------------------------------------------------------------------
@@ -212,6 +308,8 @@ def _is_notebook(page) -> bool:
 
 
 def on_page_content(html, page, config, files):
+    if "progress-key" in html:
+        html = _key_checkboxes(html)
     if _is_notebook(page):
         html = _clean_notebook(html, page, config, files)
         # The edit/view actions open the notebook in notebooks/, not in docs/.
@@ -252,7 +350,9 @@ def _unwanted_script(tag: str) -> bool:
 
 
 def _page_relative(page, target: str) -> str:
-    return posixpath.relpath(target, posixpath.dirname(page.url.rstrip("/") + "/index.html"))
+    """Relative URL from a built page to a site path such as 'fundamentals/' or 'assets/x.svg'."""
+    start = posixpath.dirname(page.url + "index.html" if page.url.endswith("/") or not page.url else page.url)
+    return posixpath.relpath(target or ".", start or ".")
 
 
 def _site_link(page, path: str, files, original: str) -> str:
@@ -262,8 +362,7 @@ def _site_link(page, path: str, files, original: str) -> str:
     if not any(f.url == wanted for f in files.documentation_pages()):
         log.warning("%s: link to %s points to no page of the site", page.file.src_uri, original)
         return original
-    rel = _page_relative(page, wanted) + "/" if wanted else _page_relative(page, ".") + "/"
-    return rel + (f"#{fragment}" if fragment else "")
+    return _page_relative(page, wanted) + "/" + (f"#{fragment}" if fragment else "")
 
 
 def on_post_build(config):

@@ -65,6 +65,7 @@
         window.mermaid.initialize({ startOnLoad: false, theme: scheme(), securityLevel: "loose" });
         return window.mermaid.run({ nodes: nodes });
       })
+      .then(function () { document.dispatchEvent(new CustomEvent("roadmap:diagrams-rendered")); })
       .catch(function (err) { console.error(err); });
   }
 
