@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from html import escape
 import json
 import logging
 import posixpath
@@ -279,8 +280,10 @@ def _roadmap_data(cat, page) -> str:
                     "items": [f"{t.meta['id']}/{slug}" for _, slug in catalogue.task_items(t.body)]}
                    for t in cat.topics],
     }
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return f'<script type="application/json" id="roadmap-data">{payload}</script>'
+    # An attribute, not a <script type="application/json">: Material's instant navigation
+    # re-runs every script in the new page's content, and would run JSON as JavaScript.
+    payload = escape(json.dumps(data, ensure_ascii=False, separators=(",", ":")), quote=True)
+    return f'<div id="roadmap-data" hidden data-roadmap="{payload}"></div>'
 
 
 def _progress_widgets(markdown: str, page, cat, config) -> str:
@@ -323,8 +326,10 @@ def _clean_notebook(html, page, config, files):
     if styles and _state.get("notebook_css") is None:
         _state["notebook_css"] = "\n".join(re.sub(r"</?style[^>]*>", "", s) for s in styles)
     html = STYLE.sub("", html)
+    # Code cells scroll sideways: make them reachable by keyboard.
+    html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
     # nbconvert's MathJax 2 loader, its empty <script src="">, and its Mermaid module (which
-    # imports from a CDN) go: lazy.js renders math and diagrams from the vendored copies.
+    # imports from a CDN) go: site.js renders math and diagrams from the vendored copies.
     html = SCRIPT.sub(lambda m: "" if _unwanted_script(m.group(0)) else m.group(0), html)
     for remote, local in BADGE_IMAGES.items():
         html = html.replace(f'src="{remote}"', f'src="{_page_relative(page, local)}" width="117" height="20"')

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -60,17 +62,70 @@ def site(tmp_path_factory, site_port) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def served_site(site, site_port):
-    """The built site on 127.0.0.1 only, for the browser tests."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), handler)
+@contextlib.contextmanager
+def served(directory: Path, port: int):
+    """Serve a built site on 127.0.0.1 only; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{site_port}/"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def served_site(site, site_port):
+    """The built site, for the browser tests."""
+    with served(site, site_port) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+
+# --- The browser: Debian's chromium, driven by playwright (never `playwright install`) --------
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("google-chrome")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise AssertionError("no chromium: `make test` installs Debian's chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=_chromium(), args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, served_site, request):
+    """A fresh browser context; fails the test if any request leaves 127.0.0.1 or a script throws."""
+    scheme = getattr(request, "param", "light")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme,
+                                  accept_downloads=True)
+    tab = context.new_page()
+    tab.requests = []
+    tab.errors = []
+    tab.on("request", lambda r: tab.requests.append(r.url))
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    yield tab
+    outside = [u for u in tab.requests
+               if not u.startswith((served_site, "data:", "blob:", "about:"))]
+    context.close()
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert tab.errors == [], f"JavaScript errors: {tab.errors}"

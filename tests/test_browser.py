@@ -3,49 +3,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
-import pytest
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 TOPIC = "fundamentals/mathematics-and-statistics/"
 NOTEBOOK = "notebooks/mathematics-and-statistics/"
-
-
-def _chromium() -> str:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("google-chrome")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    raise AssertionError("no chromium: `make test` installs Debian's chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=_chromium(), args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser, served_site):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.requests = []
-    tab.errors = []
-    tab.on("request", lambda r: tab.requests.append(r.url))
-    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-    yield tab
-    outside = [u for u in tab.requests
-               if not u.startswith((served_site, "data:", "blob:", "about:"))]
-    context.close()
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
-    assert tab.errors == [], f"JavaScript errors: {tab.errors}"
 
 
 def test_home_draws_the_roadmap_and_navigates(page, served_site):

@@ -115,7 +115,7 @@
   function roadmap() {
     var el = document.getElementById("roadmap-data");
     if (!el) return null;
-    try { return JSON.parse(el.textContent); } catch (err) { return null; }
+    try { return JSON.parse(el.getAttribute("data-roadmap")); } catch (err) { return null; }
   }
 
   function topicItemsOnPage(topicId) {

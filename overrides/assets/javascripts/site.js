@@ -1,6 +1,7 @@
-// Loads KaTeX and Mermaid from the site's own vendored copies, only on pages that need them,
-// and renders math and diagrams after every page change (Material's instant navigation
-// swaps the content without reloading scripts, so this runs on each document$ emission).
+// Page enhancements. Loads KaTeX and Mermaid from the site's own vendored copies, only on
+// pages that need them, and renders math and diagrams after every page change (Material's
+// instant navigation swaps the content without reloading scripts, so this runs on each
+// document$ emission). Also gives the theme's search dialog an accessible name.
 (function () {
   "use strict";
   var paths = JSON.parse(document.getElementById("lazy-assets").textContent);
@@ -68,6 +69,9 @@
       .then(function () { document.dispatchEvent(new CustomEvent("roadmap:diagrams-rendered")); })
       .catch(function (err) { console.error(err); });
   }
+
+  var search = document.querySelector(".md-search[role=dialog]");
+  if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Search");
 
   document$.subscribe(function () {
     renderMath();
