@@ -161,7 +161,7 @@ def check_topic_body(page: Page) -> list[str]:
     errors = []
     found = headings(page.body)
     wanted = [next((h for h in found if h.startswith(s)), None) for s in TOPIC_SECTIONS]
-    missing = [s for s, h in zip(TOPIC_SECTIONS, wanted) if h is None]
+    missing = [s for s, h in zip(TOPIC_SECTIONS, wanted, strict=True) if h is None]
     if missing:
         errors.append(f"missing section(s): {', '.join(missing)}")
     else:

@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-from html import escape
 import json
 import logging
 import posixpath
 import re
 import sys
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -152,7 +152,8 @@ def _roadmap_diagram(page, cat, config) -> str:
         for t in cat.phase_topics(number):
             # The status slot holds the "not started" icon at build time, so Mermaid sizes the
             # node with room for whichever icon progress.js puts there.
-            label = f"<span class='node-status' data-topic='{t.meta['id']}'>○ </span>{_escape(t.meta['title'])}"
+            slot = f"<span class='node-status' data-topic='{t.meta['id']}'>○ </span>"
+            label = slot + _escape(t.meta["title"])
             lines.append(f'    {_mermaid_id(t.meta["id"])}["{label}"]')
         lines.append("  end")
     # Invisible links stack the phases in order, top to bottom.

@@ -53,7 +53,8 @@ def main() -> int:
         print(f"\n{len(pages)} pages, own HTML size:")
         for page in pages:
             rel = page.parent.relative_to(site).as_posix() or "(home)"
-            flag = "  > 150 KB target" if rel.startswith("notebooks/") and page.stat().st_size > 150 * 1024 else ""
+            heavy = rel.startswith("notebooks/") and page.stat().st_size > 150 * 1024
+            flag = "  > 150 KB target" if heavy else ""
             print(f"  {kb(page.stat().st_size)}  {rel}{flag}")
         largest = max(pages, key=lambda p: p.stat().st_size)
         print(f"largest page: {largest.parent.relative_to(site).as_posix()} "

@@ -100,7 +100,8 @@ def test_missing_field_is_reported(tmp_path):
     (lambda b: b.replace("## Self-check", "## Questions"), "Self-check"),
     (lambda b: b.replace("- [ ] ", "- "), "task-list"),
     (lambda b: b.replace("<!-- notebooks -->", ""), "<!-- notebooks -->"),
-    (lambda b: b.replace("## Summary", "## Summery").replace("## Self-check", "## Summary\n\n## Self-check").replace("## Summery", "## Notes"), "out of order"),
+    (lambda b: b.replace("## Summary", "## Recap").replace("## Self-check", "## Summary\n\n## Self-check")
+     .replace("## Recap", "## Notes"), "out of order"),
     (lambda b: b.replace("arxiv.org", "example.org"), "paper reference"),
 ])
 def test_template_breaches_are_reported(tmp_path, edit, expected):

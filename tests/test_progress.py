@@ -209,7 +209,8 @@ def test_bars_roadmap_and_next_up_follow_progress(page, served_site, cat):
     node.wait_for(timeout=20000)
     page.wait_for_function(f"""document.querySelector(".node-status[data-topic='{TOPIC_ID}']")
                                .textContent.startsWith("✔")""")
-    group = node.locator("xpath=ancestor::*[local-name()='g'][contains(concat(' ', @class, ' '), ' node ')][1]")
+    group = node.locator(
+        "xpath=ancestor::*[local-name()='g'][contains(concat(' ', @class, ' '), ' node ')][1]")
     assert group.get_attribute("data-status") == "done"
     link = node.locator("xpath=ancestor::*[local-name()='a'][1]")
     href = link.evaluate("a => a.getAttribute('href') || a.getAttribute('xlink:href')")

@@ -28,7 +28,8 @@ class _Collector(HTMLParser):
             self.links.append(("href", attrs["href"]))
         if tag in ("img", "script", "iframe", "source", "audio", "video") and attrs.get("src"):
             self.links.append(("src", attrs["src"]))
-        if tag == "link" and attrs.get("href"):
+        loaded = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
+        if tag == "link" and attrs.get("href") and loaded & set((attrs.get("rel") or "").split()):
             self.links.append(("load", attrs["href"]))
 
 
@@ -55,7 +56,7 @@ def test_every_internal_link_and_anchor_resolves(site):
     parsed = {p: _parse(p) for p in _pages(site)}
     broken = []
     for page, found in parsed.items():
-        for attr, value in found.links:
+        for _, value in found.links:
             if urlsplit(value).scheme or value.startswith(("//", "mailto:", "data:")):
                 continue
             path, fragment = _target(site, page, value)

@@ -4,7 +4,10 @@
 // document$ emission). Also gives the theme's search dialog an accessible name.
 (function () {
   "use strict";
+  // Resolve the relative paths now: after instant navigation, relative URLs would resolve
+  // against whichever page is showing.
   var paths = JSON.parse(document.getElementById("lazy-assets").textContent);
+  Object.keys(paths).forEach(function (k) { paths[k] = new URL(paths[k], document.baseURI).href; });
   var loaded = {};
 
   function load(url, kind) {
@@ -28,7 +31,7 @@
     });
     if (!nodes.length) return;
     var base = paths.katex;
-    load(base + "katex.min.css", "css");
+    load(base + "katex.min.css", "css").catch(function (err) { console.error(err); });
     load(base + "katex.min.js")
       .then(function () { return load(base + "contrib/auto-render.min.js"); })
       .then(function () {
