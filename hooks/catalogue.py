@@ -140,19 +140,30 @@ def item_slug(text: str) -> str:
 
 
 def task_items(body: str) -> list[tuple[int, str]]:
-    """(line number, unique slug) of every task-list item outside fenced code."""
+    """(last line number, unique slug) of every task-list item outside fenced code.
+
+    An item may wrap onto indented continuation lines; its key is made from all of its text,
+    and the line number is its last line (where the site hook tags it).
+    """
+    lines = body.splitlines()
     found, seen, fenced = [], set(), False
-    for number, line in enumerate(body.splitlines()):
+    for number, line in enumerate(lines):
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
             continue
         match = None if fenced else TASK_ITEM.match(line)
-        if match:
-            slug, n = item_slug(match.group(2)), 2
-            while slug in seen:
-                slug, n = f"{item_slug(match.group(2))}-{n}", n + 1
-            seen.add(slug)
-            found.append((number, slug))
+        if not match:
+            continue
+        text, last = match.group(2), number
+        while (last + 1 < len(lines) and lines[last + 1].startswith((" ", "\t"))
+               and lines[last + 1].strip() and not re.match(r"\s*([-*+]|\d+\.) ", lines[last + 1])):
+            last += 1
+            text += " " + lines[last].strip()
+        slug, n = item_slug(text), 2
+        while slug in seen:
+            slug, n = f"{item_slug(text)}-{n}", n + 1
+        seen.add(slug)
+        found.append((last, slug))
     return found
 
 

@@ -327,6 +327,8 @@ def _clean_notebook(html, page, config, files):
     if styles and _state.get("notebook_css") is None:
         _state["notebook_css"] = "\n".join(re.sub(r"</?style[^>]*>", "", s) for s in styles)
     html = STYLE.sub("", html)
+    # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
+    html = html.replace('class="anchor-link"', 'class="headerlink"')
     # Code cells scroll sideways: make them reachable by keyboard.
     html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
     # nbconvert's MathJax 2 loader, its empty <script src="">, and its Mermaid module (which

@@ -48,7 +48,8 @@ def test_notebook_page_shows_outputs_and_images(page, served_site):
 def test_search_finds_the_topic_and_its_notebook(page, served_site):
     page.goto(served_site)
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator(".md-search__input").fill("singular value decomposition")
+    # Typed key by key, as a learner does: the theme searches on keystrokes.
+    page.keyboard.type("singular value decomposition", delay=20)
     results = page.locator(".md-search-result__link")
     results.first.wait_for(timeout=20000)
     hrefs = results.evaluate_all("els => els.map(e => e.getAttribute('href'))")
