@@ -6,6 +6,8 @@
 - Markers in pages are replaced by generated Markdown: the roadmap diagram and phase cards on
   the home page, the topic table on phase pages, prerequisite links and notebook links with
   Colab badges on topic pages.
+- Checklist items get stable progress keys (topic id + the item's words), and topic, phase and
+  home pages get the containers and data that overrides/assets/javascripts/progress.js fills.
 - Notebook pages lose nbconvert's inline CSS (moved to one shared stylesheet) and its MathJax
   script; links in their Markdown cells to the site are made relative and checked.
 """
