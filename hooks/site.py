@@ -327,7 +327,11 @@ def on_page_content(html, page, config, files):
 def _clean_notebook(html, page, config, files):
     styles = STYLE.findall(html)
     if styles and _state.get("notebook_css") is None:
-        _state["notebook_css"] = "\n".join(re.sub(r"</?style[^>]*>", "", s) for s in styles)
+        blocks = [re.sub(r"</?style[^>]*>", "", s) for s in styles]
+        # One block is a stray Python list repr of another; the rest are real CSS.
+        _state["notebook_css"] = "\n".join(b for b in blocks if not b.lstrip().startswith("['"))
+    _state.setdefault("notebook_classes", set()).update(
+        c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
     html = STYLE.sub("", html)
     # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
     html = html.replace('class="anchor-link"', 'class="headerlink"')
@@ -375,9 +379,55 @@ def _site_link(page, path: str, files, original: str) -> str:
     return _page_relative(page, wanted) + "/" + (f"#{fragment}" if fragment else "")
 
 
+def _split_selectors(head: str) -> list[str]:
+    """Split a selector list at its top-level commas (not those inside :is(...) or [...])."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(head):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(head[start:i])
+            start = i + 1
+    return parts + [head[start:]]
+
+
+def _prune_css(css: str, used: set[str]) -> str:
+    """Keep the rules whose selectors can match: every class they name is used somewhere.
+
+    nbconvert ships JupyterLab's whole stylesheet (about 570 KB); a rendered notebook uses a
+    small part of it. At-rules are kept whole when they hold any kept rule.
+    """
+    out, i, n = [], 0, len(css)
+    while i < n:
+        start = css.find("{", i)
+        if start < 0:
+            break
+        head = css[i:start].strip()
+        depth, j = 1, start + 1
+        while j < n and depth:
+            depth += {"{": 1, "}": -1}.get(css[j], 0)
+            j += 1
+        body = css[start + 1:j - 1]
+        if head.startswith("@media") or head.startswith("@supports"):
+            inner = _prune_css(body, used)
+            if inner.strip():
+                out.append(f"{head}{{{inner}}}")
+        elif head.startswith("@"):
+            out.append(f"{head}{{{body}}}")
+        else:
+            head = re.sub(r"/\*.*?\*/", "", head, flags=re.S).strip()
+            selectors = [s for s in _split_selectors(head) if all(
+                c in used  # classes inside :not(...) need not be present, so they do not count
+                for c in re.findall(r"\.(-?[_a-zA-Z][\w-]*)", re.sub(r":not\([^)]*\)", "", s)))]
+            if selectors:
+                out.append(f"{','.join(selectors)}{{{body}}}")
+        i = j
+    return "\n".join(out)
+
+
 def on_post_build(config):
     css = _state.get("notebook_css")
     if css:
+        css = _prune_css(css, _state.get("notebook_classes", set()) | {"jupyter-wrapper"})
         out = Path(config.site_dir) / NOTEBOOK_CSS
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(css, encoding="utf-8")

@@ -41,6 +41,8 @@ def test_notebook_page_shows_outputs_and_images(page, served_site):
     assert images.count() >= 3
     widths = images.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : -1)")
     assert all(w > 0 for w in widths), f"images failed to load: {widths}"
+    # The shared stylesheet is pruned to the rules notebooks use: the copy-buffer stays hidden.
+    assert page.locator(".clipboard-copy-txt").first.is_hidden()
     badge = page.locator(".jupyter-wrapper a[href^='https://colab.research.google.com/github/'] img")
     assert badge.first.evaluate("e => e.naturalWidth") > 0, "the Colab badge is served locally"
 
