@@ -143,7 +143,7 @@ def problems(path: Path, config: dict, cat: catalogue.Catalogue) -> list[str]:
     recorded = nb.metadata.get("roadmap", {}).get("code_sha256")
     if recorded != code_hash(nb):
         found.append(f"{path.name}: outputs are stale (code changed since they were made): "
-                     f"run {EXECUTE_COMMAND} NB={path.as_posix()}")
+                     f"run {EXECUTE_COMMAND} NB=notebooks/{path.name}")
     unexecuted = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                   and c.source.strip() and c.execution_count is None]
     if unexecuted:
