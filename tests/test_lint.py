@@ -23,8 +23,8 @@ def test_ruff_on_code_and_notebooks():
 
 
 def test_codespell():
-    result = run(str(BIN / "codespell"), "hooks", "scripts", "tests", "docs", "includes", "README.md", ".github",
-                 "overrides/main.html", "overrides/partials", "overrides/assets/javascripts",
+    result = run(str(BIN / "codespell"), "hooks", "scripts", "tests", "docs", "includes",
+                 "README.md", ".github", "overrides/main.html", "overrides/partials", "overrides/assets/javascripts",
                  "overrides/assets/stylesheets")
     assert result.returncode == 0, result.stdout + result.stderr
 
