@@ -23,9 +23,10 @@ def test_ruff_on_code_and_notebooks():
 
 
 def test_codespell():
-    result = run(str(BIN / "codespell"), "hooks", "scripts", "tests", "docs", "includes",
-                 "README.md", ".github", "overrides/main.html", "overrides/partials", "overrides/assets/javascripts",
-                 "overrides/assets/stylesheets")
+    paths = ["hooks", "scripts", "tests", "docs", "includes", "README.md", ".github",
+             "overrides/main.html", "overrides/partials", "overrides/assets/javascripts",
+             "overrides/assets/stylesheets"]
+    result = run(str(BIN / "codespell"), *paths)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
