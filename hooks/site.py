@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import posixpath
@@ -60,6 +62,7 @@ def on_files(files, config):
         log.warning("roadmap: %s", error)
     _state["catalogue"] = cat
     _state["notebook_css"] = None
+    _state["images"] = {}
     return files
 
 
@@ -333,6 +336,7 @@ def _clean_notebook(html, page, config, files):
     _state.setdefault("notebook_classes", set()).update(
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
     html = STYLE.sub("", html)
+    html = _extract_images(html, page)
     # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
     html = html.replace('class="anchor-link"', 'class="headerlink"')
     # Code cells scroll sideways: make them reachable by keyboard.
@@ -357,6 +361,27 @@ def _clean_notebook(html, page, config, files):
         return match.group(0)
 
     return HREF.sub(rewrite, html)
+
+
+DATA_IMAGE = re.compile(r'<img([^>]*?) src="data:image/png;base64,([^"]+)"')
+
+
+def _extract_images(html: str, page) -> str:
+    """Inline base64 figures become files beside the page, loaded lazily, with their size set.
+
+    A notebook page's HTML then stays small, its figures are cached separately, and the search
+    index holds no image data. The files are written in on_post_build.
+    """
+    folder = posixpath.dirname(page.file.dest_uri)
+
+    def replace(match):
+        data = base64.b64decode(match.group(2))
+        name = f"fig-{hashlib.sha1(data).hexdigest()[:12]}.png"
+        _state.setdefault("images", {})[posixpath.join(folder, name)] = data
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        return f'<img{match.group(1)} src="{name}" width="{width}" height="{height}" loading="lazy"'
+
+    return DATA_IMAGE.sub(replace, html)
 
 
 def _unwanted_script(tag: str) -> bool:
@@ -425,6 +450,10 @@ def _prune_css(css: str, used: set[str]) -> str:
 
 
 def on_post_build(config):
+    for dest, data in _state.get("images", {}).items():
+        out = Path(config.site_dir) / dest
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
     css = _state.get("notebook_css")
     if css:
         css = _prune_css(css, _state.get("notebook_classes", set()) | {"jupyter-wrapper"})
