@@ -321,6 +321,7 @@ def on_page_content(html, page, config, files):
         html = _key_checkboxes(html)
     if _is_notebook(page):
         html = _clean_notebook(html, page, config, files)
+        _align_toc(page, html)
         # The edit/view actions open the notebook in notebooks/, not in docs/.
         repo = config.repo_url.rstrip("/")
         page.edit_url = f"{repo}/edit/{config.extra['branch']}/{page.file.src_uri}"
@@ -382,6 +383,26 @@ def _extract_images(html: str, page) -> str:
         return f'<img{match.group(1)} src="{name}" width="{width}" height="{height}" loading="lazy"'
 
     return DATA_IMAGE.sub(replace, html)
+
+
+def _align_toc(page, html: str) -> None:
+    """Point the table of contents at the heading ids nbconvert wrote.
+
+    mkdocs-jupyter slugs headings itself and differs from nbconvert where a heading holds code
+    (`like this`), which would leave the sidebar linking to anchors that do not exist.
+    """
+    items, stack = [], list(reversed(list(page.toc)))
+    while stack:
+        item = stack.pop()
+        items.append(item)
+        stack.extend(reversed(item.children))
+    ids = [(int(level), hid) for level, hid in re.findall(r'<h([1-6]) id="([^"]+)"', html)]
+    for item in items:
+        match = next((i for i, (level, _) in enumerate(ids) if level == item.level), None)
+        if match is None:
+            break
+        item.id = ids[match][1]
+        ids = ids[match + 1:]
 
 
 def _unwanted_script(tag: str) -> bool:
