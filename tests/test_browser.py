@@ -39,6 +39,12 @@ def test_notebook_page_shows_outputs_and_images(page, served_site):
     images = page.locator(".jp-OutputArea-output img")
     images.first.wait_for(timeout=20000)
     assert images.count() >= 3
+    # Figures are files loaded lazily, with their size set so nothing shifts: scroll to each.
+    assert images.evaluate_all("els => els.every(e => e.loading === 'lazy' && e.width > 0)")
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()
+    page.wait_for_function("""[...document.querySelectorAll('.jp-OutputArea-output img')]
+                              .every(e => e.complete)""", timeout=20000)
     widths = images.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : -1)")
     assert all(w > 0 for w in widths), f"images failed to load: {widths}"
     # The shared stylesheet is pruned to the rules notebooks use: the copy-buffer stays hidden.

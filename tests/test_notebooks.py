@@ -41,10 +41,13 @@ def test_follows_the_template(path):
     assert "CONFIG" in code and re.search(r"seed", code), "a CONFIG cell with seeds"
     if "import torch" in code:
         assert "torch.manual_seed" in code and "cuda" in code, "seeds torch and uses CUDA when present"
-    headings = [c.source.splitlines()[0] for c in cells if c.cell_type == "markdown" and c.source]
-    assert "## Checks" in headings and headings[-1] == "## Summary", headings
-    after_checks = cells[[c.source.splitlines()[0] if c.source else "" for c in cells].index("## Checks"):]
-    assert any(c.cell_type == "code" and "assert " in c.source for c in after_checks)
+    headings = [(i, line.strip()) for i, c in enumerate(cells) if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    names = [h for _, h in headings]
+    assert "## Checks" in names and names[-1] == "## Summary", names
+    checks = next(i for i, h in headings if h == "## Checks")
+    assert any(c.cell_type == "code" and "assert " in c.source for c in cells[checks:]), \
+        "the Checks section asserts what the notebook taught"
     assert not re.search(r"\bfetch_\w+\(", code), "scikit-learn's fetch_* functions download data"
 
 
