@@ -38,6 +38,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def at(url: str):
+    """A URL matcher for `page.wait_for_url` that ignores the fragment: with
+    `navigation.tracking` the theme writes the heading in view into the address as soon as a
+    page has scrolled."""
+    return lambda current: current.split("#")[0] == url
+
+
 @pytest.fixture(scope="session")
 def cat() -> catalogue.Catalogue:
     return catalogue.load()

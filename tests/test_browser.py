@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from conftest import at
+
 TOPIC = "fundamentals/mathematics-and-statistics/"
 NOTEBOOK = "notebooks/mathematics-and-statistics/"
 
@@ -14,9 +16,9 @@ def test_home_draws_the_roadmap_and_navigates(page, served_site):
     diagram.first.wait_for(timeout=20000)
     assert diagram.locator("a").count() >= 1, "roadmap nodes link to their pages"
     page.locator(".md-tabs__link", has_text="Fundamentals").click()
-    page.wait_for_url(f"{served_site}fundamentals/")
+    page.wait_for_url(at(f"{served_site}fundamentals/"))
     page.locator("article a[href$='mathematics-and-statistics/']").first.click()
-    page.wait_for_url(f"{served_site}{TOPIC}")
+    page.wait_for_url(at(f"{served_site}{TOPIC}"))
     # Instant navigation updates the URL first, then swaps the content in.
     page.locator("article h1", has_text="Mathematics").wait_for(timeout=10000)
 
@@ -29,7 +31,7 @@ def test_topic_page_renders_math_and_links_its_notebook(page, served_site):
     colab = page.locator("article a[href^='https://colab.research.google.com/github/']")
     assert colab.count() >= 1
     page.locator(f"article a[href$='{NOTEBOOK}']").first.click()
-    page.wait_for_url(served_site + NOTEBOOK)
+    page.wait_for_url(at(served_site + NOTEBOOK))
     # Instant navigation swapped the content: math must still render on the new page.
     page.locator(".jp-RenderedMarkdown .katex").first.wait_for(timeout=20000)
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, build, free_port, served
+from conftest import ROOT, at, build, free_port, served
 
 KEY = "genai-roadmap:progress"
 TOPIC = "fundamentals/mathematics-and-statistics/"
@@ -48,14 +48,14 @@ def test_ticks_survive_reload_and_instant_navigation(page, served_site):
     assert not boxes(page).nth(1).is_checked()
     # Instant navigation away and back (history), then forward and back again.
     page.locator(".md-tabs__link", has_text="Fundamentals").click()
-    page.wait_for_url(served_site + "fundamentals/")
+    page.wait_for_url(at(served_site + "fundamentals/"))
     page.go_back()
-    page.wait_for_url(served_site + TOPIC)
+    page.wait_for_url(at(served_site + TOPIC))
     assert boxes(page).nth(0).is_checked() and boxes(page).nth(2).is_checked()
     page.go_forward()
-    page.wait_for_url(served_site + "fundamentals/")
+    page.wait_for_url(at(served_site + "fundamentals/"))
     page.locator(f"article a[href$='{TOPIC.split('/')[1]}/']").first.click()
-    page.wait_for_url(served_site + TOPIC)
+    page.wait_for_url(at(served_site + TOPIC))
     assert boxes(page).nth(0).is_checked()
 
 
