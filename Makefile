@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 NB ?=
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test notebooks badges benchmark assets browser clean
+.PHONY: serve build test notebooks badges benchmark assets system-packages clean
 
 # Stamp files record what has been installed, so a second run starts in seconds.
 $(BIN)/python:
@@ -33,12 +33,16 @@ overrides/assets/vendor/.stamp: package.json package-lock.json scripts/fetch-ass
 	scripts/fetch-assets.sh
 	touch $@
 
-# Debian's chromium drives the browser tests (never `playwright install`: it downloads a browser).
-browser:
-	@command -v chromium >/dev/null || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests need: chromium drives the browser tests (never `playwright install`:
+# it downloads a browser); espeak-ng speaks the audio notebook's words.
+APT_PACKAGES := chromium espeak-ng
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do command -v $$p >/dev/null || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 serve: $(VENV)/.site assets
 	SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
@@ -46,10 +50,10 @@ serve: $(VENV)/.site assets
 build: $(VENV)/.site assets
 	$(BIN)/mkdocs build --strict
 
-test: $(VENV)/.notebooks assets browser
+test: $(VENV)/.notebooks assets system-packages
 	$(BIN)/python -m pytest
 
-notebooks: $(VENV)/.notebooks
+notebooks: $(VENV)/.notebooks system-packages
 	$(BIN)/python scripts/notebooks.py execute $(NB)
 
 badges: $(VENV)/.site
