@@ -5,7 +5,10 @@
     python scripts/notebooks.py badges                    rewrite the title-cell badges from mkdocs.yml
 
 A notebook is executed as Colab opens it: copied alone into an empty folder, with no
-network model hub and no API keys. Its outputs are saved with volatile metadata stripped,
+network model hub and no API keys. Any attempt to reach another host fails the run, naming the
+cell, even when the notebook catches the error. Before it runs, a notebook's provider cell (the
+code cell that starts with PROVIDER_MARKER) is replaced by scripts/templates/provider.py, the
+one source of that cell. Its outputs are saved with volatile metadata stripped,
 and a hash of its code cells is recorded in metadata.roadmap.code_sha256 so the tests can
 tell when code changed after the outputs were made.
 """
@@ -40,7 +43,41 @@ OFFLINE_ENV = {
     "PYTHONHASHSEED": "0",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
-NO_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "HF_TOKEN")
+NO_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "HF_TOKEN",
+           "PINECONE_API_KEY")
+PROVIDER_SOURCE = Path(__file__).resolve().parent / "templates" / "provider.py"
+PROVIDER_MARKER = "# Provider: the language model and the embedding model behind this notebook."
+
+# Runs in the kernel before the first cell (an IPython startup file). Sockets to any host other
+# than this machine are refused, and every attempt is logged for run_alone to report.
+NETWORK_GUARD = """
+import os as _os, socket as _socket
+
+def _is_local(host):
+    host = host.decode() if isinstance(host, bytes) else str(host)
+    return host in ("", "None", "localhost", "::1", "0.0.0.0") or host.startswith("127.")
+
+def _refuse(host):
+    with open(_os.environ["ROADMAP_NETWORK_LOG"], "a") as log:
+        log.write(f"{host}\\n")
+    raise OSError(f"network access refused in an offline run: {host}")
+
+_getaddrinfo = _socket.getaddrinfo
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if not _is_local(host):
+        _refuse(host)
+    return _getaddrinfo(host, *args, **kwargs)
+_socket.getaddrinfo = _guarded_getaddrinfo
+
+def _guard(method):
+    def guarded(self, address):
+        if self.family in (_socket.AF_INET, _socket.AF_INET6) and not _is_local(address[0]):
+            _refuse(address[0])
+        return method(self, address)
+    return guarded
+_socket.socket.connect = _guard(_socket.socket.connect)
+_socket.socket.connect_ex = _guard(_socket.socket.connect_ex)
+"""
 
 
 class NotebookError(RuntimeError):
@@ -57,18 +94,42 @@ def code_hash(nb) -> str:
     return hashlib.sha256("\n\x00\n".join(sources).encode("utf-8")).hexdigest()
 
 
+def provider_cells(nb) -> list[int]:
+    return [i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and c.source.startswith(PROVIDER_MARKER)]
+
+
+def sync_provider(nb) -> bool:
+    """Replace every provider cell with the one source; True when something changed."""
+    source = PROVIDER_SOURCE.read_text(encoding="utf-8").rstrip("\n")
+    changed = False
+    for index in provider_cells(nb):
+        changed |= nb.cells[index].source != source
+        nb.cells[index].source = source
+    return changed
+
+
 def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNode:
     """Execute a copy of the notebook in an empty temporary folder; return it with outputs."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     nb = nbformat.read(path, as_version=4)
-    saved = {k: os.environ.get(k) for k in [*OFFLINE_ENV, *NO_KEYS]}
+    sync_provider(nb)
+    saved = {k: os.environ.get(k) for k in [*OFFLINE_ENV, *NO_KEYS, "IPYTHONDIR",
+                                            "ROADMAP_NETWORK_LOG"]}
     os.environ.update(OFFLINE_ENV)
     for key in NO_KEYS:
         os.environ.pop(key, None)
     try:
-        with tempfile.TemporaryDirectory(prefix="notebook-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="notebook-") as tmp, \
+                tempfile.TemporaryDirectory(prefix="notebook-ipython-") as ipython:
+            startup = Path(ipython) / "profile_default" / "startup"
+            startup.mkdir(parents=True)
+            (startup / "00-offline.py").write_text(NETWORK_GUARD, encoding="utf-8")
+            network_log = Path(ipython) / "network.log"
+            network_log.touch()
+            os.environ["IPYTHONDIR"], os.environ["ROADMAP_NETWORK_LOG"] = ipython, str(network_log)
             shutil.copy(path, Path(tmp) / path.name)
             client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                     resources={"metadata": {"path": tmp}})
@@ -84,6 +145,11 @@ def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNod
                     except CellExecutionError as exc:
                         error = f"{exc.ename}: {exc.evalue}"
                         raise NotebookError(path.name, index, error, cell.source) from None
+                    finally:
+                        hosts = network_log.read_text(encoding="utf-8").split()
+                    if hosts:
+                        error = f"tried to reach the network ({', '.join(sorted(set(hosts)))})"
+                        raise NotebookError(path.name, index, error, cell.source)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -141,7 +207,10 @@ def problems(path: Path, config: dict, cat: catalogue.Catalogue) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     found = []
     recorded = nb.metadata.get("roadmap", {}).get("code_sha256")
-    if recorded != code_hash(nb):
+    if sync_provider(nb):
+        found.append(f"{path.name}: the provider cell differs from scripts/templates/provider.py: "
+                     f"run {EXECUTE_COMMAND} NB=notebooks/{path.name}")
+    elif recorded != code_hash(nb):
         found.append(f"{path.name}: outputs are stale (code changed since they were made): "
                      f"run {EXECUTE_COMMAND} NB=notebooks/{path.name}")
     unexecuted = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"

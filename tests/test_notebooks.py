@@ -92,3 +92,56 @@ def test_stale_outputs_are_detected(tmp_path, cat, config):
     nbformat.write(nb, copy)
     found = tool.problems(copy, config, cat)
     assert any("outputs are stale" in p and "make notebooks" in p for p in found), found
+
+
+def test_network_access_fails_the_run_even_when_caught(tmp_path):
+    """A library that swallows its connection error still fails the offline run, by name."""
+    path = _notebook(tmp_path, [
+        "x = 1",
+        "import urllib.request\ntry:\n    urllib.request.urlopen('http://example.com', timeout=2)\n"
+        "except OSError:\n    pass",
+    ])
+    with pytest.raises(tool.NotebookError, match=r"cell 1 .*network \(example\.com\)"):
+        tool.run_alone(path)
+
+
+def test_local_sockets_stay_allowed(tmp_path):
+    path = _notebook(tmp_path, [
+        "import socket\nserver = socket.create_server(('127.0.0.1', 0))\n"
+        "client = socket.create_connection(server.getsockname())\nclient.close(); server.close()",
+    ])
+    tool.run_alone(path)
+
+
+PROVIDER = tool.PROVIDER_SOURCE.read_text(encoding="utf-8").rstrip("\n")
+PHASE_3 = [p for p in NOTEBOOKS if (o := catalogue.load().notebook_owner(f"notebooks/{p.name}"))
+           and o.meta.get("phase") == 3]
+
+
+@pytest.mark.parametrize("path", PHASE_3, ids=lambda p: p.name)
+def test_phase_3_notebooks_carry_the_one_provider_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = tool.provider_cells(nb)
+    assert len(cells) == 1, f"{path.name}: one provider cell, starting with {tool.PROVIDER_MARKER!r}"
+    assert nb.cells[cells[0]].source == PROVIDER, \
+        f"{path.name}: provider cell drifted from {tool.PROVIDER_SOURCE.name}: run make notebooks"
+
+
+def test_provider_drift_is_reported(tmp_path, cat, config):
+    path = NOTEBOOKS[0]
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(PROVIDER.replace("gpt-4o-mini", "other-model")))
+    copy = tmp_path / path.name
+    nbformat.write(nb, copy)
+    found = tool.problems(copy, config, cat)
+    assert any("provider cell differs" in p for p in found), found
+
+
+def test_provider_falls_back_to_a_stand_in_that_says_so(monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    scope: dict = {}
+    exec(PROVIDER, scope)
+    model = scope["load_chat_model"](lambda messages: messages[-1]["content"].upper(), "Echoes.")
+    assert model.kind == "stand-in" and model.chat([{"role": "user", "content": "hi"}]) == "HI"
+    assert "STAND-IN, not a language model" in capsys.readouterr().out
