@@ -338,6 +338,7 @@ def _clean_notebook(html, page, config, files):
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
     html = STYLE.sub("", html)
     html = _extract_images(html, page)
+    html = _exclude_outputs_from_search(html)
     # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
     html = html.replace('class="anchor-link"', 'class="headerlink"')
     # Code cells scroll sideways: make them reachable by keyboard.
@@ -362,6 +363,27 @@ def _clean_notebook(html, page, config, files):
         return match.group(0)
 
     return HREF.sub(rewrite, html)
+
+
+OUTPUT_START = re.compile(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>')
+OUTPUT_TEXT = re.compile(r"<(pre|table)\b")
+
+
+def _exclude_outputs_from_search(html: str) -> str:
+    """Cell outputs (logs, printed arrays, tables) stay out of the search index; prose,
+    headings and code stay in. The theme's indexer skips an element marked
+    data-search-exclude, but it tracks elements by tag name, so the mark goes on the output's
+    <pre> or <table> (which do not nest) rather than on its <div>."""
+    parts = OUTPUT_START.split(html)
+    starts = OUTPUT_START.findall(html)
+    out = [parts[0]]
+    for start, chunk in zip(starts, parts[1:]):
+        end = chunk.find("jp-Cell ")
+        match = OUTPUT_TEXT.search(chunk, 0, end if end >= 0 else len(chunk))
+        if match:
+            chunk = chunk[:match.end()] + " data-search-exclude" + chunk[match.end():]
+        out += [start, chunk]
+    return "".join(out)
 
 
 DATA_IMAGE = re.compile(r'<img([^>]*?) src="data:image/png;base64,([^"]+)"')

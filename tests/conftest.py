@@ -45,6 +45,23 @@ def at(url: str):
     return lambda current: current.split("#")[0] == url
 
 
+def scroll_through(page) -> None:
+    """Scroll to the bottom a screen at a time, as a reader does: math and diagrams are
+    rendered only when they come near the viewport."""
+    page.evaluate("""async () => {
+        for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight / 2) {
+            window.scrollTo(0, y);
+            await new Promise(r => setTimeout(r, 50));
+        }
+    }""")
+
+
+def scroll_to(page, selector: str) -> None:
+    """Bring the first match into view (by script: a diagram's element is replaced while it is
+    drawn, which a locator's own scrolling would trip over)."""
+    page.evaluate("s => document.querySelector(s).scrollIntoView()", selector)
+
+
 @pytest.fixture(scope="session")
 def cat() -> catalogue.Catalogue:
     return catalogue.load()

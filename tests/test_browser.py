@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from conftest import at
+from conftest import at, scroll_through, scroll_to
 
 TOPIC = "fundamentals/mathematics-and-statistics/"
 NOTEBOOK = "notebooks/mathematics-and-statistics/"
@@ -12,6 +12,8 @@ NOTEBOOK = "notebooks/mathematics-and-statistics/"
 def test_home_draws_the_roadmap_and_navigates(page, served_site):
     page.goto(served_site)
     assert page.locator(".md-tabs__link").count() >= 4
+    # Diagrams are drawn when they come near the viewport.
+    scroll_to(page, ".mermaid-diagram")
     diagram = page.locator(".mermaid-diagram svg")
     diagram.first.wait_for(timeout=20000)
     assert diagram.locator("a").count() >= 1, "roadmap nodes link to their pages"
@@ -26,13 +28,23 @@ def test_home_draws_the_roadmap_and_navigates(page, served_site):
 def test_topic_page_renders_math_and_links_its_notebook(page, served_site):
     page.goto(served_site + TOPIC)
     page.locator(".katex").first.wait_for(timeout=20000)
-    assert page.locator(".arithmatex .katex").count() > 5
+    # Math is typeset as it comes near the viewport: far below, it is still source.
+    assert page.locator(".arithmatex .katex").count() < page.locator(".arithmatex").count()
+    scroll_through(page)
+    # All of it once read through, except inside closed self-check answers (typeset on opening).
+    page.wait_for_function("""[...document.querySelectorAll('.arithmatex')]
+        .every(e => e.querySelector('.katex') || e.closest('details:not([open])'))""",
+                           timeout=20000)
+    answer = page.locator("details:has(.arithmatex)").first
+    answer.locator("summary").click()
+    answer.locator(".katex").first.wait_for(timeout=10000)
     assert page.locator(".task-list-item input[type=checkbox]").count() >= 5
     colab = page.locator("article a[href^='https://colab.research.google.com/github/']")
     assert colab.count() >= 1
     page.locator(f"article a[href$='{NOTEBOOK}']").first.click()
     page.wait_for_url(at(served_site + NOTEBOOK))
     # Instant navigation swapped the content: math must still render on the new page.
+    scroll_through(page)
     page.locator(".jp-RenderedMarkdown .katex").first.wait_for(timeout=20000)
 
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, at, build, free_port, served
+from conftest import ROOT, at, build, free_port, scroll_to, served
 
 KEY = "genai-roadmap:progress"
 TOPIC = "fundamentals/mathematics-and-statistics/"
@@ -205,6 +205,7 @@ def test_bars_roadmap_and_next_up_follow_progress(page, served_site, cat):
     bar = page.locator(".progress-bar", has_text="All topics")
     assert f"1 of {total} topic" in bar.inner_text()
     assert bar.locator("[role=progressbar]").get_attribute("aria-valuenow") == "1"
+    scroll_to(page, ".mermaid-diagram")
     node = page.locator(f".mermaid-diagram .node-status[data-topic='{TOPIC_ID}']")
     node.wait_for(timeout=20000)
     page.wait_for_function(f"""document.querySelector(".node-status[data-topic='{TOPIC_ID}']")

@@ -1,5 +1,6 @@
 // Page enhancements. Loads KaTeX and Mermaid from the site's own vendored copies, only on
-// pages that need them, and renders math and diagrams after every page change (Material's
+// pages that need them, and renders math and diagrams when they come near the viewport, so a
+// page's first paint pays only for what is on screen. Runs after every page change (Material's
 // instant navigation swaps the content without reloading scripts, so this runs on each
 // document$ emission). Also gives the theme's search dialog an accessible name.
 (function () {
@@ -23,13 +24,31 @@
     return loaded[url];
   }
 
+  // Calls render(elements) once for the elements that come within `margin` of the viewport,
+  // in batches; observers of the previous page are dropped on navigation.
+  var observers = [];
+  function whenNear(elements, margin, render) {
+    if (!elements.length) return;
+    if (!("IntersectionObserver" in window)) { render(elements); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      var near = entries.filter(function (e) { return e.isIntersecting; })
+                        .map(function (e) { observer.unobserve(e.target); return e.target; });
+      if (near.length) render(near);
+    }, { rootMargin: margin + " 0px" });
+    elements.forEach(function (el) { observer.observe(el); });
+    observers.push(observer);
+  }
+
   var MATH = ".arithmatex, .jp-RenderedMarkdown";
 
   function renderMath() {
     var nodes = Array.prototype.filter.call(document.querySelectorAll(MATH), function (el) {
       return /\$|\\\(|\\\[/.test(el.textContent);
     });
-    if (!nodes.length) return;
+    whenNear(nodes, "1200px", typeset);
+  }
+
+  function typeset(nodes) {
     var base = paths.katex;
     load(base + "katex.min.css", "css").catch(function (err) { console.error(err); });
     load(base + "katex.min.js")
@@ -56,7 +75,10 @@
 
   function renderDiagrams() {
     var blocks = document.querySelectorAll("pre.mermaid-diagram, .jp-Mermaid > pre.mermaid");
-    if (!blocks.length) return;
+    whenNear(Array.prototype.slice.call(blocks), "400px", draw);
+  }
+
+  function draw(blocks) {
     load(paths.mermaid)
       .then(function () {
         var nodes = Array.prototype.map.call(blocks, function (pre) {
@@ -77,6 +99,8 @@
   if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Search");
 
   document$.subscribe(function () {
+    observers.forEach(function (o) { o.disconnect(); });
+    observers = [];
     renderMath();
     renderDiagrams();
   });
