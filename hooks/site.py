@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import json
 import logging
@@ -321,11 +322,27 @@ def on_page_content(html, page, config, files):
         html = _key_checkboxes(html)
     if _is_notebook(page):
         html = _clean_notebook(html, page, config, files)
+        html = html.replace("</h1>", "</h1>\n" + _freshness(page), 1)
         _align_toc(page, html)
         # The edit/view actions open the notebook in notebooks/, not in docs/.
         repo = config.repo_url.rstrip("/")
         page.edit_url = f"{repo}/edit/{config.extra['branch']}/{page.file.src_uri}"
     return html
+
+
+def _freshness(page) -> str:
+    """When the notebook's outputs were made, and with which versions of its main libraries
+    (recorded by scripts/notebooks.py when it executed the notebook)."""
+    with open(page.file.abs_src_path, encoding="utf-8") as f:
+        meta = json.load(f).get("metadata", {}).get("roadmap", {})
+    env = meta.get("environment")
+    if not meta.get("executed") or not env:
+        return ""
+    day = datetime.date.fromisoformat(meta["executed"])
+    libraries = ", ".join(f"{name} {version}" for name, version in env["libraries"].items())
+    return (f'<p class="notebook-freshness">Outputs produced on '
+            f'<time datetime="{day.isoformat()}">{day.day} {day:%B %Y}</time> with Python '
+            f'{env["python"]}{", " + libraries if libraries else ""}.</p>\n')
 
 
 def _clean_notebook(html, page, config, files):
@@ -377,7 +394,7 @@ def _exclude_outputs_from_search(html: str) -> str:
     parts = OUTPUT_START.split(html)
     starts = OUTPUT_START.findall(html)
     out = [parts[0]]
-    for start, chunk in zip(starts, parts[1:]):
+    for start, chunk in zip(starts, parts[1:], strict=True):
         end = chunk.find("jp-Cell ")
         match = OUTPUT_TEXT.search(chunk, 0, end if end >= 0 else len(chunk))
         if match:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -94,6 +95,26 @@ def code_hash(nb) -> str:
     return hashlib.sha256("\n\x00\n".join(sources).encode("utf-8")).hexdigest()
 
 
+# Run in the kernel after the last cell: the versions of the pinned libraries the notebook
+# imported, recorded in its metadata and shown on its page.
+VERSIONS_PROBE = """
+import importlib.metadata as _md, json as _json, platform as _platform, sys as _sys
+_dists = _md.packages_distributions()
+_used = {d for m in list(_sys.modules) for d in _dists.get(m.split(".")[0], [])}
+print(_json.dumps({"python": _platform.python_version(), "libraries": {
+    d: _md.version(d) for d in sorted(_used, key=str.lower) if d.lower() in %r}}))
+"""
+
+
+def pinned_libraries() -> list[str]:
+    """Distribution names pinned in requirements-notebooks.txt, lower-cased, without the
+    machinery that runs notebooks."""
+    lines = (catalogue.ROOT / "requirements-notebooks.txt").read_text(encoding="utf-8").splitlines()
+    names = [line.split("==")[0].strip().lower() for line in lines
+             if "==" in line and not line.lstrip().startswith("#")]
+    return [n for n in names if n not in {"ipykernel", "nbclient", "nbformat"}]
+
+
 def provider_cells(nb) -> list[int]:
     return [i for i, c in enumerate(nb.cells)
             if c.cell_type == "code" and c.source.startswith(PROVIDER_MARKER)]
@@ -150,12 +171,19 @@ def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNod
                     if hosts:
                         error = f"tried to reach the network ({', '.join(sorted(set(hosts)))})"
                         raise NotebookError(path.name, index, error, cell.source)
+                probe = nbformat.v4.new_code_cell(VERSIONS_PROBE % (pinned_libraries(),))
+                nb.cells.append(probe)
+                client.execute_cell(probe, len(nb.cells) - 1)
+                nb.cells.pop()
+                text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
+                environment = json.loads(text)
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    nb.metadata.setdefault("roadmap", {})["environment"] = environment
     return nb
 
 
@@ -239,7 +267,9 @@ def execute(paths: list[Path]) -> int:
             continue
         strip_volatile(nb)
         sync_badges(nb, path, config, cat)
-        nb.metadata["roadmap"] = {"code_sha256": code_hash(nb)}
+        nb.metadata["roadmap"] = {"code_sha256": code_hash(nb),
+                                  "executed": time.strftime("%Y-%m-%d", time.gmtime()),
+                                  "environment": nb.metadata["roadmap"]["environment"]}
         nbformat.write(nb, path)
         size = path.stat().st_size / 1024
         print(f"  ok in {time.perf_counter() - start:.1f} s, {size:.0f} KB", flush=True)
