@@ -3,6 +3,8 @@
     python scripts/notebooks.py execute [NOTEBOOK ...]   run each alone and offline, save outputs
     python scripts/notebooks.py check   [NOTEBOOK ...]   fail if outputs are stale or badges drift
     python scripts/notebooks.py badges                    rewrite the title-cell badges from mkdocs.yml
+    python scripts/notebooks.py run --report FILE [NB ...] run each alone, save nothing, and write
+                                                          the failures as JSON (the weekly job)
 
 A notebook is executed as Colab opens it: copied alone into an empty folder, with no
 network model hub and no API keys. Any attempt to reach another host fails the run, naming the
@@ -276,16 +278,35 @@ def execute(paths: list[Path]) -> int:
     return 1 if failures else 0
 
 
+def run_and_report(paths: list[Path], report: Path) -> int:
+    """Run each notebook alone without saving it; write [{notebook, cell, error}] to `report`."""
+    failures = []
+    for path in paths:
+        print(f"running {path} ...", flush=True)
+        try:
+            run_alone(path)
+        except NotebookError as exc:
+            print(f"  FAILED: {exc}", flush=True)
+            failures.append({"notebook": path.name, "cell": exc.cell, "error": str(exc)})
+    report.write_text(json.dumps(failures, indent=2) + "\n", encoding="utf-8")
+    print(f"{len(failures)} of {len(paths)} notebooks failed")
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["execute", "check", "badges"])
+    parser.add_argument("command", choices=["execute", "check", "badges", "run"])
+    parser.add_argument("--report", type=Path, default=Path("notebook-failures.json"),
+                        help="where `run` writes its failures")
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to act on (default: all of notebooks/)")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(catalogue.NOTEBOOKS.glob("*.ipynb"))
     if args.command == "execute":
         return execute(paths)
+    if args.command == "run":
+        return run_and_report(paths, args.report)
     config, cat = catalogue.site_config(), catalogue.load()
     if args.command == "badges":
         for path in paths:

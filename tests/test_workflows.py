@@ -62,7 +62,17 @@ def test_permissions_are_least_privilege_and_pull_requests_get_no_secrets():
             perms = job.get("permissions", top)
             if isinstance(perms, dict):
                 writes = {k for k, v in perms.items() if v == "write"}
-                allowed = {"pages", "id-token"} if name == "deploy" else set()
+                # Deploys write Pages; the scheduled health check files issues, nothing else.
+                allowed = ({"pages", "id-token"} if name == "deploy"
+                           else {"issues"} if path.name == "weekly.yml" else set())
                 assert writes <= allowed, f"{path.name}:{name} writes {writes - allowed}"
             else:
                 assert perms in ("read-all", {}), f"{path.name}:{name}: permissions {perms!r}"
+
+
+def test_the_weekly_health_check_runs_on_a_schedule_only():
+    weekly = _load(ROOT / ".github/workflows/weekly.yml")
+    assert set(weekly["on"]) == {"schedule", "workflow_dispatch"}
+    steps = "\n".join(s.get("run", "") for s in weekly["jobs"]["notebooks"]["steps"])
+    assert "scripts/notebooks.py run" in steps and "report_issues.py notebooks" in steps
+    assert any("lychee" in s.get("uses", "") for s in weekly["jobs"]["links"]["steps"])
