@@ -509,7 +509,51 @@ def _prune_css(css: str, used: set[str]) -> str:
     return "\n".join(out)
 
 
+# Words the theme's search drops anyway (its stop-word filter), and punctuation around words.
+STOP_WORDS = frozenset("""a about after all also an and any are as at be been being both but by can
+could did do does done each few for from had has have he her his how if in into is it its just may
+more most no not of on only or other our out over own same she should so some such than that the
+their them then there these they this those to too was we were what when where which while who
+will with would you your""".split())
+PUNCTUATION = ".,;:()[]{}!?'\"`=*+<>/|&"
+TAG = re.compile(r"<[^>]+>")
+NUMBER = re.compile(r"[\d.,%+\-eE]+")
+
+
+def compact_search_text(text: str, head: int = 240) -> str:
+    """A section's search text: its opening words as written (what a result shows), then every
+    other distinct word once, in order. The search engine matches words, not phrases, so every
+    section stays findable by every word it contains; repeats, markup, TeX and bare numbers go."""
+    plain = re.sub(r"\s+", " ", TAG.sub(" ", text)).strip()
+    if len(plain) <= head:
+        return plain
+    cut = plain.rfind(" ", 0, head)
+    first, rest = plain[:cut if cut > 0 else head], plain[cut if cut > 0 else head:]
+    seen = {w.strip(PUNCTUATION).lower() for w in first.split()}
+    words = []
+    for word in rest.split():
+        key = word.strip(PUNCTUATION).lower()
+        if (len(key) < 2 or key in seen or key in STOP_WORDS or "\\" in key or "$" in key
+                or NUMBER.fullmatch(key)):
+            continue
+        seen.add(key)
+        words.append(key)
+    return f"{first} … {' '.join(words)}" if words else first
+
+
+def _compact_search_index(site_dir: str) -> None:
+    path = Path(site_dir) / "search" / "search_index.json"
+    if not path.exists():
+        return
+    index = json.loads(path.read_text(encoding="utf-8"))
+    for doc in index["docs"]:
+        doc["text"] = compact_search_text(doc["text"])
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+@event_priority(-100)  # after the search plugin has written its index
 def on_post_build(config):
+    _compact_search_index(config.site_dir)
     for dest, data in _state.get("images", {}).items():
         out = Path(config.site_dir) / dest
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, at, build, free_port, scroll_to, served
+from conftest import ROOT, at, build, free_port, scroll_through, scroll_to, served
 
 KEY = "genai-roadmap:progress"
 TOPIC = "fundamentals/mathematics-and-statistics/"
@@ -230,7 +230,9 @@ def test_glossary_tooltips_on_a_topic_page(page, served_site):
     assert page.locator("article dt").count() >= 10
 
 
-AXE_PAGES = ["", "fundamentals/", TOPIC, "notebooks/mathematics-and-statistics/", "progress/"]
+# One page of every kind: home, phase, overview, topic, notebook, progress, glossary.
+AXE_PAGES = ["", "fundamentals/", "generative-ai/generative-models/", TOPIC,
+             "notebooks/mathematics-and-statistics/", "progress/", "glossary/"]
 
 
 @pytest.mark.parametrize("page", ["light", "dark"], indirect=True)
@@ -238,7 +240,8 @@ def test_axe_finds_no_serious_violations(page, served_site):
     found = []
     for path in AXE_PAGES:
         page.goto(served_site + path)
-        page.wait_for_timeout(500)
+        scroll_through(page)  # math and diagrams are drawn as they come into view
+        page.wait_for_timeout(1000)
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         for v in result["violations"]:

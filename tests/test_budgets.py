@@ -1,0 +1,137 @@
+"""Size budgets that do not depend on the machine: what a first visit of each page transfers
+(gzip-compressed, as a static host serves it), how many requests it makes, and the size of the
+search index, which must still find every page by the words it contains."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import re
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import catalogue
+
+# First visit of a page, before any lazy loading (math, diagrams, figures below the fold).
+TOPIC_PAGE_BYTES = 500_000
+NOTEBOOK_PAGE_BYTES = 1_500_000  # with every figure loaded
+MAX_REQUESTS = 15
+SEARCH_INDEX_BYTES = 1_000_000
+FINDABLE = 0.97
+
+# The site's hook, loaded under another name (`site` is also a standard-library module).
+_spec = importlib.util.spec_from_file_location("site_hook", catalogue.ROOT / "hooks" / "site.py")
+hook = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hook)
+
+
+class Resources(HTMLParser):
+    """What a page loads at once (stylesheets, scripts, eager images, icons) and what it loads
+    lazily (images with loading=lazy)."""
+
+    def __init__(self):
+        super().__init__()
+        self.eager, self.lazy = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "link" and a.get("rel") in ("stylesheet", "icon") and a.get("href"):
+            self.eager.append(a["href"])
+        elif tag == "script" and a.get("src"):
+            self.eager.append(a["src"])
+        elif tag == "img" and a.get("src") and not a["src"].startswith("data:"):
+            (self.lazy if a.get("loading") == "lazy" else self.eager).append(a["src"])
+
+
+@cache
+def gzipped(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6))
+
+
+def local(site: Path, page: Path, url: str) -> Path:
+    base = "/" + page.parent.relative_to(site).as_posix() + "/"
+    return site / urlsplit(urljoin(base, url)).path.lstrip("/")
+
+
+def transfer(site: Path, page: Path, lazy_too: bool = False) -> tuple[int, int]:
+    parser = Resources()
+    parser.feed(page.read_text(encoding="utf-8"))
+    urls = parser.eager + (parser.lazy if lazy_too else [])
+    files = [page] + [local(site, page, u) for u in urls]
+    missing = [f for f in files if not f.exists()]
+    assert not missing, f"{page}: missing {missing}"
+    return sum(gzipped(f) for f in files), len(files)
+
+
+def pages(site: Path, prefix: str) -> list[Path]:
+    return sorted(p for p in site.glob(f"{prefix}*/**/index.html"))
+
+
+def test_topic_and_landing_pages_stay_light(site):
+    found = []
+    for page in [site / "index.html", *pages(site, "")]:
+        if "notebooks" in page.parts or "assets" in page.parts:
+            continue
+        size, requests = transfer(site, page)
+        if size > TOPIC_PAGE_BYTES or requests > MAX_REQUESTS:
+            found.append(f"{page.relative_to(site)}: {size} bytes, {requests} requests")
+    assert not found, "\n".join(found)
+
+
+def test_notebook_pages_stay_light_with_all_their_figures(site):
+    found = []
+    for page in pages(site, "notebooks/"):
+        size, _ = transfer(site, page, lazy_too=True)
+        _, requests = transfer(site, page)
+        if size > NOTEBOOK_PAGE_BYTES or requests > MAX_REQUESTS:
+            found.append(f"{page.relative_to(site)}: {size} bytes, {requests} eager requests")
+    assert not found, "\n".join(found)
+
+
+def test_search_index_is_small(site):
+    size = (site / "search" / "search_index.json").stat().st_size
+    assert size <= SEARCH_INDEX_BYTES, f"search index {size} bytes"
+
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+
+
+def prose_words(markdown: str) -> set[str]:
+    """Distinct words of a page's prose: no front matter, math, code, links' targets or HTML."""
+    text = catalogue.split_front_matter(markdown)[1]
+    for pattern in (r"```.*?```", r"\$\$.*?\$\$", r"\$[^$\n]*\$", r"`[^`\n]*`", r"<[^>]+>",
+                    r"\]\([^)]*\)", r"https?://\S+", r"^\*\[[^\]]*\]:.*$",
+                    r"^\s*[!?]{3}\+? \w+", r"\\[A-Za-z]+"):
+        text = re.sub(pattern, " ", text, flags=re.S | re.M)
+    return {w.strip("'-").lower() for w in WORD.findall(text)} - {""} - hook.STOP_WORDS
+
+
+def test_search_finds_every_topic_by_the_words_of_its_prose(site, cat):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    by_page: dict[str, set[str]] = {}
+    for doc in index["docs"]:
+        words = re.findall(r"[a-z0-9'-]+", (doc["title"] + " " + doc["text"]).lower())
+        by_page.setdefault(doc["location"].split("#")[0], set()).update(
+            w.strip("'-") for part in words for w in [part, *part.split("-")])
+    for topic in cat.topics:
+        words = prose_words((catalogue.DOCS / topic.src).read_text(encoding="utf-8"))
+        indexed = by_page.get(topic.url, set())
+        missing = sorted(words - indexed)
+        assert len(missing) <= (1 - FINDABLE) * len(words), \
+            f"{topic.src}: {len(missing)} of {len(words)} words not searchable, e.g. {missing[:15]}"
+
+
+def test_compacted_text_keeps_the_opening_and_every_word_once():
+    text = ("<p>Attention weighs values by query-key similarity. " * 3 + "</p><pre>x = softmax(q @ k.T)"
+            " / 8.0 \\frac{a}{b}</pre><p>Values, values and more VALUES, then attention again.</p>")
+    compact = hook.compact_search_text(text, head=60)
+    assert compact.startswith("Attention weighs values by query-key similarity.")
+    tail = compact.split(" … ", 1)[1].split()
+    assert len(tail) == len(set(tail)), "each word once"
+    assert {"softmax(q", "k.t)"} & set(tail) or "softmax" in compact
+    assert "8.0" not in tail and "<p>" not in compact and "\\frac" not in compact
+    assert "values" not in tail, "already in the opening"
+    assert hook.compact_search_text("<p>Short.</p>") == "Short."
