@@ -75,7 +75,7 @@
 
   function renderDiagrams() {
     var blocks = document.querySelectorAll("pre.mermaid-diagram, .jp-Mermaid > pre.mermaid");
-    whenNear(Array.prototype.slice.call(blocks), "400px", draw);
+    whenNear(Array.prototype.slice.call(blocks), "0px", draw);
   }
 
   function draw(blocks) {
