@@ -515,29 +515,30 @@ could did do does done each few for from had has have he her his how if in into 
 more most no not of on only or other our out over own same she should so some such than that the
 their them then there these they this those to too was we were what when where which while who
 will with would you your""".split())
-PUNCTUATION = ".,;:()[]{}!?'\"`=*+<>/|&"
 TAG = re.compile(r"<[^>]+>")
-NUMBER = re.compile(r"[\d.,%+\-eE]+")
+WORD = re.compile(r"[^\W_]+")
 
 
-def compact_search_text(text: str, head: int = 240) -> str:
+def compact_search_text(text: str, head: int = 200) -> str:
     """A section's search text: its opening words as written (what a result shows), then every
     other distinct word once, in order. The search engine matches words, not phrases, so every
-    section stays findable by every word it contains; repeats, markup, TeX and bare numbers go."""
+    section stays findable by every word it contains; repeats, markup, TeX and bare numbers go,
+    and code such as `nn.functional.softmax(x)` is split into the words a reader would type."""
     plain = re.sub(r"\s+", " ", TAG.sub(" ", text)).strip()
     if len(plain) <= head:
         return plain
     cut = plain.rfind(" ", 0, head)
     first, rest = plain[:cut if cut > 0 else head], plain[cut if cut > 0 else head:]
-    seen = {w.strip(PUNCTUATION).lower() for w in first.split()}
+    seen = set(WORD.findall(first.lower()))
     words = []
-    for word in rest.split():
-        key = word.strip(PUNCTUATION).lower()
-        if (len(key) < 2 or key in seen or key in STOP_WORDS or "\\" in key or "$" in key
-                or NUMBER.fullmatch(key)):
+    for token in rest.split():
+        if "\\" in token or "$" in token:  # TeX source: the words around it are indexed
             continue
-        seen.add(key)
-        words.append(key)
+        for word in WORD.findall(token.lower()):
+            if len(word) < 2 or word in seen or word in STOP_WORDS or word.isdigit():
+                continue
+            seen.add(word)
+            words.append(word)
     return f"{first} … {' '.join(words)}" if words else first
 
 
