@@ -145,3 +145,12 @@ def test_provider_falls_back_to_a_stand_in_that_says_so(monkeypatch, capsys):
     model = scope["load_chat_model"](lambda messages: messages[-1]["content"].upper(), "Echoes.")
     assert model.kind == "stand-in" and model.chat([{"role": "user", "content": "hi"}]) == "HI"
     assert "STAND-IN, not a language model" in capsys.readouterr().out
+
+
+def test_a_run_records_the_versions_of_the_libraries_it_used(tmp_path):
+    path = _notebook(tmp_path, ["import numpy, sklearn"])
+    env = tool.run_alone(path).metadata["roadmap"]["environment"]
+    assert env["python"].count(".") == 2
+    # scikit-learn imports scipy and pandas itself; torch, never imported, is not listed.
+    assert {"numpy", "scikit-learn", "scipy"} <= set(env["libraries"]), env["libraries"]
+    assert "torch" not in env["libraries"] and "ipykernel" not in env["libraries"]
