@@ -3,6 +3,7 @@ page refers to a third-party host for anything it loads."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -115,3 +116,24 @@ def test_edit_links_point_at_the_source_file(site, config):
     for nb in sorted(catalogue.NOTEBOOKS.glob("*.ipynb"))[:1]:
         html = (site / "notebooks" / nb.stem / "index.html").read_text(encoding="utf-8")
         assert f"{repo}/edit/{branch}/notebooks/{nb.name}" in html
+
+
+def test_notebook_pages_say_when_and_with_what_outputs_were_made(site):
+    """From the notebook's own metadata, written by `make notebooks` (notebooks whose outputs
+    predate that record show no line until they are next executed)."""
+    recorded = 0
+    for path in sorted(catalogue.NOTEBOOKS.glob("*.ipynb")):
+        meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]["roadmap"]
+        html = (site / "notebooks" / path.stem / "index.html").read_text(encoding="utf-8")
+        line = re.search(r'<p class="notebook-freshness">(.*?)</p>', html, re.S)
+        if "executed" not in meta:
+            assert not line, path.name
+            continue
+        recorded += 1
+        assert line, f"{path.name}: no freshness line under the title"
+        text = line.group(1)
+        assert f'datetime="{meta["executed"]}"' in text
+        assert f'Python {meta["environment"]["python"]}' in text
+        for name, version in meta["environment"]["libraries"].items():
+            assert f"{name} {version}" in text, (path.name, name)
+    assert recorded >= 3, "make notebooks records when and with what each notebook ran"
