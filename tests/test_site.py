@@ -123,7 +123,7 @@ def test_notebook_pages_say_when_and_with_what_outputs_were_made(site):
     predate that record show no line until they are next executed)."""
     recorded = 0
     for path in sorted(catalogue.NOTEBOOKS.glob("*.ipynb")):
-        meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]["roadmap"]
+        meta = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("roadmap", {})
         html = (site / "notebooks" / path.stem / "index.html").read_text(encoding="utf-8")
         line = re.search(r'<p class="notebook-freshness">(.*?)</p>', html, re.S)
         if "executed" not in meta:
