@@ -44,7 +44,7 @@ def test_follows_the_template(path):
     own = "\n".join(c.source for i, c in enumerate(cells)
                     if c.cell_type == "code" and i not in tool.provider_cells(nb))
     if "import torch" in own:
-        assert "torch.manual_seed" in own and "cuda" in own, "seeds torch and uses CUDA when present"
+        assert "torch.manual_seed" in own and "cuda" in code, "seeds torch and uses CUDA when present"
     headings = [(i, line.strip()) for i, c in enumerate(cells) if c.cell_type == "markdown"
                 for line in c.source.splitlines() if line.startswith("## ")]
     names = [h for _, h in headings]
