@@ -78,8 +78,12 @@
     whenNear(Array.prototype.slice.call(blocks), "0px", draw);
   }
 
+  // Mermaid numbers the SVG ids of each run from zero: two runs at once would give two diagrams
+  // the same ids, and one diagram's styles would land on the other. Runs go one at a time.
+  var drawing = Promise.resolve();
   function draw(blocks) {
-    load(paths.mermaid)
+    drawing = drawing
+      .then(function () { return load(paths.mermaid); })
       .then(function () {
         var nodes = Array.prototype.map.call(blocks, function (pre) {
           var div = document.createElement("div");
