@@ -26,7 +26,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -324,6 +324,9 @@ def on_page_content(html, page, config, files):
         html = _clean_notebook(html, page, config, files)
         html = html.replace("</h1>", "</h1>\n" + _freshness(page), 1)
         _align_toc(page, html)
+        # Notebook pages sit outside the navigation, so the left sidebar would stay empty:
+        # hiding it gives code cells and figures the width.
+        page.meta["hide"] = [*page.meta.get("hide", []), "navigation"]
         # The edit/view actions open the notebook in notebooks/, not in docs/.
         repo = config.repo_url.rstrip("/")
         page.edit_url = f"{repo}/edit/{config.extra['branch']}/{page.file.src_uri}"
@@ -550,6 +553,34 @@ def _compact_search_index(site_dir: str) -> None:
     for doc in index["docs"]:
         doc["text"] = compact_search_text(doc["text"])
     path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+# --- What the search plugin reads ----------------------------------------------------------------
+
+SEARCH_EXCLUDED = re.compile(r"<(pre|table)\b[^>]*\bdata-search-exclude\b[^>]*>.*?</\1>", re.S)
+SPAN_TAG = re.compile(r"</?span\b[^>]*>")
+SEARCH_ATTRIBUTE = re.compile(r'\s?data-search-\w+(="[^"]*")?')
+
+
+@event_priority(100)  # before the search plugin indexes the page
+def _show_search_the_text(context, page, config, nav):
+    """The theme's indexer parses each page's HTML tag by tag, which took most of the build
+    time on notebook pages: it is given the page without the outputs it would skip anyway and
+    without the highlighting spans, whose text it keeps. The index comes out the same."""
+    page.full_content = page.content
+    html = SEARCH_EXCLUDED.sub(lambda m: f"<{m.group(1)} data-search-exclude></{m.group(1)}>",
+                               page.content)
+    page.content = SPAN_TAG.sub("", html)
+    return context
+
+
+@event_priority(-100)  # after the search plugin, before the page is rendered
+def _restore_the_page(context, page, config, nav):
+    page.content = SEARCH_ATTRIBUTE.sub("", getattr(page, "full_content", page.content))
+    return context
+
+
+on_page_context = CombinedEvent(_show_search_the_text, _restore_the_page)
 
 
 @event_priority(-100)  # after the search plugin has written its index

@@ -134,3 +134,18 @@ def test_compacted_text_keeps_the_opening_and_every_word_once():
     assert "8" not in tail and "<p>" not in compact and "\\frac" not in compact
     assert "values" not in tail, "already in the opening"
     assert hook.compact_search_text("<p>Short.</p>") == "Short."
+
+
+def test_the_indexer_reads_code_but_not_outputs_and_the_page_keeps_both():
+    class Page:
+        content = ('<h2 id="a">Train</h2><div class="highlight"><pre><span class="n">model</span>'
+                   '<span class="o">.</span><span class="n">fit</span>()</pre></div>'
+                   '<pre data-search-exclude>epoch 1 loss 0.93</pre>'
+                   '<table data-search-exclude><tr><td>0.93</td></tr></table><p>Done.</p>')
+    page, original = Page(), Page.content
+    hook._show_search_the_text({}, page, None, None)
+    assert "model.fit()" in page.content, "code text kept, highlighting markup dropped"
+    assert "loss" not in page.content and "0.93" not in page.content, "outputs left out"
+    assert "<pre data-search-exclude></pre>" in page.content and "Done." in page.content
+    hook._restore_the_page({}, page, None, None)
+    assert page.content == original.replace(" data-search-exclude", ""), "the page itself is whole"
