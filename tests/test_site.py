@@ -133,3 +133,14 @@ def test_notebook_pages_say_when_and_with_what_outputs_were_made(site):
         assert f'Python {meta["environment"]["python"]}' in text
         for name, version in meta["environment"]["libraries"].items():
             assert f"{name} {version}" in text, (path.name, name)
+
+
+def test_scripts_wait_for_the_first_paint_and_keep_their_order(site):
+    """The theme's bundle, then the site's scripts, all deferred: the text paints before they run."""
+    for page in [site / "index.html", *sorted(site.glob("*/*/index.html"))[:20]]:
+        html = page.read_text(encoding="utf-8")
+        scripts = re.findall(r"<script src=\"([^\"]+)\"([^>]*)>", html)
+        assert scripts, page
+        assert all("defer" in attrs for _, attrs in scripts), f"{page}: {scripts}"
+        names = [src.rsplit("/", 1)[-1] for src, _ in scripts]
+        assert names[0].startswith("bundle.") and names[-2:] == ["site.js", "progress.js"], names

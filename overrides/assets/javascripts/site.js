@@ -39,6 +39,17 @@
     observers.push(observer);
   }
 
+  // Does work(item) for each item in tasks of about 30 ms, so that a page full of formulas
+  // never keeps the browser from answering a tap for long.
+  function inTurns(items, work) {
+    var i = 0;
+    (function turn() {
+      var start = performance.now();
+      while (i < items.length && performance.now() - start < 30) work(items[i++]);
+      if (i < items.length) setTimeout(turn, 0);
+    })();
+  }
+
   var MATH = ".arithmatex, .jp-RenderedMarkdown";
 
   function renderMath() {
@@ -54,7 +65,7 @@
     load(base + "katex.min.js")
       .then(function () { return load(base + "contrib/auto-render.min.js"); })
       .then(function () {
-        nodes.forEach(function (el) {
+        inTurns(nodes, function (el) {
           window.renderMathInElement(el, {
             delimiters: [
               { left: "$$", right: "$$", display: true },
