@@ -330,7 +330,22 @@ def on_page_content(html, page, config, files):
         # The edit/view actions open the notebook in notebooks/, not in docs/.
         repo = config.repo_url.rstrip("/")
         page.edit_url = f"{repo}/edit/{config.extra['branch']}/{page.file.src_uri}"
+    else:
+        html = COMPARISON_TABLE.sub(_row_headers, html)
     return html
+
+
+COMPARISON_TABLE = re.compile(r"<table>\s*<thead>\s*<tr>\s*<th></th>.*?</table>", re.S)
+FIRST_CELL = re.compile(r"<tr>(\s*)<td([^>]*)>(.*?)</td>", re.S)
+
+
+def _row_headers(match: re.Match) -> str:
+    """A Markdown table with an empty top-left cell compares things row by row: its first
+    column names each row. Marked up as row headers, a screen reader announces "PyTorch,
+    research and new models" for a cell instead of a bare value."""
+    table = match.group(0).replace("<th></th>", "<td></td>", 1)
+    head, body = table.split("</thead>", 1)
+    return head + "</thead>" + FIRST_CELL.sub(r'<tr>\1<th scope="row"\2>\3</th>', body)
 
 
 def _freshness(page) -> str:

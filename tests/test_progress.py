@@ -230,9 +230,11 @@ def test_glossary_tooltips_on_a_topic_page(page, served_site):
     assert page.locator("article dt").count() >= 10
 
 
-# One page of every kind: home, phase, overview, topic, notebook, progress, glossary.
+# One page of every kind: home, phase, overview, topic, notebook, progress, glossary; and a
+# topic with content tabs, highlighted code and a comparison table with row headers.
 AXE_PAGES = ["", "fundamentals/", "generative-ai/generative-models/", TOPIC,
-             "notebooks/mathematics-and-statistics/", "progress/", "glossary/"]
+             "notebooks/mathematics-and-statistics/", "progress/", "glossary/",
+             "fundamentals/deep-learning-frameworks/"]
 
 
 @pytest.mark.parametrize("page", ["light", "dark"], indirect=True)

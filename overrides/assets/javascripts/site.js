@@ -103,7 +103,10 @@
           pre.replaceWith(div);
           return div;
         });
-        window.mermaid.initialize({ startOnLoad: false, theme: scheme(), securityLevel: "loose" });
+        // The dark theme's edge labels (#ccc on #585858) fall just short of 4.5:1.
+        var variables = scheme() === "dark" ? { edgeLabelBackground: "#333333" } : {};
+        window.mermaid.initialize({ startOnLoad: false, theme: scheme(), securityLevel: "loose",
+                                    themeVariables: variables });
         return window.mermaid.run({ nodes: nodes });
       })
       .then(function () { document.dispatchEvent(new CustomEvent("roadmap:diagrams-rendered")); })
