@@ -4,7 +4,8 @@
 #   make notebooks   re-execute notebooks (all, or NB=notebooks/x.ipynb) and save their outputs
 #   make badges      rewrite the notebooks' Colab/lesson badges from mkdocs.yml
 #   make build       build the site into site/
-#   make benchmark   print build times, page sizes and the search index size
+#   make benchmark   measure build times, page sizes, the search index and Lighthouse scores,
+#                    and record them in includes/measurements.md (shown on the site)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -59,8 +60,8 @@ notebooks: $(VENV)/.notebooks system-packages
 badges: $(VENV)/.site
 	$(BIN)/python scripts/notebooks.py badges
 
-benchmark: $(VENV)/.notebooks assets
-	$(BIN)/python scripts/benchmark.py --notebooks
+benchmark: $(VENV)/.site assets system-packages
+	$(BIN)/python scripts/benchmark.py --lighthouse --record includes/measurements.md
 
 clean:
 	rm -rf site .cache .pytest_cache

@@ -3,6 +3,9 @@
     python scripts/benchmark.py               # builds and sizes
     python scripts/benchmark.py --lighthouse  # also Lighthouse (mobile preset, median of 3)
     python scripts/benchmark.py --notebooks   # also runs every notebook alone and times it
+    python scripts/benchmark.py --lighthouse --record includes/measurements.md
+                                              # also write the results as the Markdown that the
+                                              # page "How this site is built" includes
 
 Targets (checked by a person reading this output, not by timed tests): full cold build <= 15 s,
 the notebook suite <= 20 minutes; Lighthouse performance >= 95 on the home and topic pages and
@@ -95,23 +98,97 @@ def lighthouse(url: str, runs: int = 3) -> dict:
     return {k: statistics.median(r[k] for r in results) for k in results[0]}
 
 
-def lighthouse_table(site: Path, pages: list[str]) -> None:
+LIGHTHOUSE_HEAD = ["| page | perf | a11y | best practices | SEO | LCP | TBT | CLS | transfer |",
+                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+
+def lighthouse_table(site: Path, pages: list[str]) -> list[str]:
+    """Lighthouse each page; print and return the Markdown table rows."""
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     print("\nLighthouse 12.2.3, mobile preset, median of 3 runs:")
-    print("| page | perf | a11y | best practices | SEO | LCP | TBT | CLS | transfer |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(LIGHTHOUSE_HEAD))
+    rows = []
     try:
         for page in pages:
             r = lighthouse(base + page)
-            print(f"| {page or '(home)'} | {r['performance']:.0f} | {r['accessibility']:.0f} | "
-                  f"{r['best-practices']:.0f} | {r['seo']:.0f} | {r['lcp']:.1f} s | "
-                  f"{r['tbt']:.0f} ms | {r['cls']:.3f} | {r['bytes'] / 1024:.0f} KB |", flush=True)
+            rows.append(f"| {page or '(home)'} | {r['performance']:.0f} | {r['accessibility']:.0f} | "
+                        f"{r['best-practices']:.0f} | {r['seo']:.0f} | {r['lcp']:.1f} s | "
+                        f"{r['tbt']:.0f} ms | {r['cls']:.3f} | {r['bytes'] / 1024:.0f} KB |")
+            print(rows[-1], flush=True)
     finally:
         server.shutdown()
     print("\nPeers, as measured on the same kind of machine:\n" + PEERS)
+    return rows
+
+
+def serve_rebuild(page: str = "docs/fundamentals/programming.md") -> float:
+    """Seconds from saving an edited page to `mkdocs serve` serving the new version, as in
+    `make serve` (a full rebuild: MkDocs has no partial rebuild that keeps links right)."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/" + page.removeprefix("docs/").removesuffix(".md") + "/"
+    source = ROOT / page
+    original = source.read_text(encoding="utf-8")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def served() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            return ""
+
+    try:
+        deadline = time.time() + 300
+        while not served() and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # let the watcher settle after the first build
+        marker = f"benchmark-edit-{time.time_ns()}"
+        start = time.perf_counter()
+        source.write_text(original + f"\n{marker}\n", encoding="utf-8")
+        while marker not in served():
+            if time.time() > deadline:
+                raise TimeoutError(f"mkdocs serve did not rebuild {page}")
+            time.sleep(0.05)
+        return time.perf_counter() - start
+    finally:
+        source.write_text(original, encoding="utf-8")
+        server.terminate()
+        server.wait()
+
+
+def machine() -> str:
+    """The CPU, its cores and its load when the measurement started: the numbers depend on them."""
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+                 "unknown CPU")
+    load = os.getloadavg()[0]
+    return f"{os.cpu_count()} cores of {model}, load average {load:.1f} at the start"
+
+
+def record(path: Path, facts: dict[str, str], rows: list[str]) -> None:
+    """The measurements as Markdown, for the page that reports them."""
+    lines = [f"Measured on {time.strftime('%Y-%m-%d')}, {machine()}, by `make benchmark`.", "",
+             "| measure | ours | target |", "| --- | --- | --- |",
+             *(f"| {k} | {v} |" for k, v in facts.items()), ""]
+    if rows:
+        lines += ["Lighthouse 12.2.3, default mobile preset (simulated slow 4G and a 4x slower CPU), "
+                  "median of 3 sequential runs; the site served gzip-compressed from 127.0.0.1:", "",
+                  *LIGHTHOUSE_HEAD, *rows, ""]
+    lines += ["The peers, measured on the same kind of machine with the same Lighthouse preset:", "",
+              PEERS, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"\nwrote {path}")
 
 
 def sample_pages(site: Path) -> list[str]:
@@ -138,6 +215,8 @@ def main() -> int:
                         help="also run Lighthouse on a sample of pages (or those of --page)")
     parser.add_argument("--page", action="append", default=[],
                         help="a site path to measure with Lighthouse, e.g. notebooks/programming/")
+    parser.add_argument("--record", type=Path,
+                        help="also write the results to this Markdown file (includes/measurements.md)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,6 +226,8 @@ def main() -> int:
         warm = timed_build(site)
         print(f"cold build (empty notebook cache): {cold:6.2f} s   target <= 15 s")
         print(f"warm build (cache filled):         {warm:6.2f} s")
+        rebuild = serve_rebuild()
+        print(f"mkdocs serve, one page edited:     {rebuild:6.2f} s   target <= 3 s")
 
         pages = sorted(p for p in site.rglob("index.html") if "assets" not in p.parts)
         print(f"\n{len(pages)} pages, own HTML size:")
@@ -164,9 +245,21 @@ def main() -> int:
         if shared.exists():
             print(f"shared notebook stylesheet: {kb(shared.stat().st_size).strip()}")
         sizes = sorted(p.stat().st_size for p in pages)
-        print(f"median page HTML: {kb(int(statistics.median(sizes))).strip()}")
+        median = kb(int(statistics.median(sizes))).strip()
+        print(f"median page HTML: {median}")
+        rows = []
         if args.lighthouse or args.page:
-            lighthouse_table(site, args.page or sample_pages(site))
+            rows = lighthouse_table(site, args.page or sample_pages(site))
+        if args.record:
+            record(args.record, {
+                "pages": f"{len(pages)} | -",
+                "cold build (empty notebook cache)": f"{cold:.1f} s | <= 15 s",
+                "warm build": f"{warm:.1f} s | -",
+                "`mkdocs serve`: one page edited to new page served": f"{rebuild:.1f} s | <= 3 s",
+                "median page HTML": f"{median} | -",
+                "largest page HTML": f"{kb(largest.stat().st_size).strip()} | -",
+                "search index": f"{kb(index.stat().st_size).strip()} | <= 1 MB",
+            }, rows)
 
     if args.notebooks:
         import notebooks as tool
