@@ -22,6 +22,7 @@ import http.server
 import io
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -138,7 +139,8 @@ def serve_rebuild(page: str = "docs/fundamentals/programming.md") -> float:
     original = source.read_text(encoding="utf-8")
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"},
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def served() -> str:
@@ -169,9 +171,10 @@ def serve_rebuild(page: str = "docs/fundamentals/programming.md") -> float:
 
 def machine() -> str:
     """The CPU, its cores and its load when the measurement started: the numbers depend on them."""
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-                 "unknown CPU")
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    model = next((line.split(":", 1)[1].strip() for line in lines
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
     load = os.getloadavg()[0]
     return f"{os.cpu_count()} cores of {model}, load average {load:.1f} at the start"
 
