@@ -179,9 +179,9 @@ def machine() -> str:
     return f"{os.cpu_count()} cores of {model}, load average {load:.1f} at the start"
 
 
-def record(path: Path, facts: dict[str, str], rows: list[str]) -> None:
+def record(path: Path, where: str, facts: dict[str, str], rows: list[str]) -> None:
     """The measurements as Markdown, for the page that reports them."""
-    lines = [f"Measured on {time.strftime('%Y-%m-%d')}, {machine()}, by `make benchmark`.", "",
+    lines = [f"Measured on {time.strftime('%Y-%m-%d')}, {where}, by `make benchmark`.", "",
              "| measure | ours | target |", "| --- | --- | --- |",
              *(f"| {k} | {v} |" for k, v in facts.items()), ""]
     if rows:
@@ -222,6 +222,7 @@ def main() -> int:
                         help="also write the results to this Markdown file (includes/measurements.md)")
     args = parser.parse_args()
 
+    where = machine()
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
@@ -254,7 +255,7 @@ def main() -> int:
         if args.lighthouse or args.page:
             rows = lighthouse_table(site, args.page or sample_pages(site))
         if args.record:
-            record(args.record, {
+            record(args.record, where, {
                 "pages": f"{len(pages)} | -",
                 "cold build (empty notebook cache)": f"{cold:.1f} s | <= 15 s",
                 "warm build": f"{warm:.1f} s | -",
