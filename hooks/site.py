@@ -46,6 +46,7 @@ def on_config(config):
     # edit_uri follows repo_url + extra.branch, so the branch is named in one place only.
     config.edit_uri = f"edit/{branch}/docs/"
     _state.clear()
+    nbconvert_html.BeautifulSoup = _QuickSoup
     return config
 
 
@@ -305,8 +306,9 @@ def _progress_widgets(markdown: str, page, cat, config) -> str:
 
 # --- Notebook pages ----------------------------------------------------------------------------
 
+OUTPUT_CLASS = r'[^"]*\bjp-OutputArea-output\b[^"]*'  # the class attribute of a cell output's <div>
 IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
-FOCUSABLE = re.compile(r'(<div class="(?:jp-Cell-inputWrapper|[^"]*\bjp-OutputArea-output\b[^"]*)")')
+FOCUSABLE = re.compile(rf'(<div class="(?:jp-Cell-inputWrapper|{OUTPUT_CLASS})")')
 
 
 class _QuickSoup:
@@ -324,9 +326,6 @@ class _QuickSoup:
         html = IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"',
                                    self.html)
         return FOCUSABLE.sub(r'\1 tabindex="0"', html)
-
-
-nbconvert_html.BeautifulSoup = _QuickSoup
 
 STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.S)
 SCRIPT = re.compile(r"<script[^>]*>.*?</script>\s*", re.S)
@@ -424,7 +423,7 @@ def _clean_notebook(html, page, config, files):
     return HREF.sub(rewrite, html)
 
 
-OUTPUT_START = re.compile(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>')
+OUTPUT_START = re.compile(rf'<div class="{OUTPUT_CLASS}"[^>]*>')
 OUTPUT_TEXT = re.compile(r"<(pre|table)\b")
 
 
