@@ -179,11 +179,12 @@ def machine() -> str:
     return f"{os.cpu_count()} cores of {model}, load average {load:.1f} at the start"
 
 
-def record(path: Path, where: str, facts: dict[str, str], rows: list[str]) -> None:
-    """The measurements as Markdown, for the page that reports them."""
+def record(path: Path, where: str, facts: dict[str, tuple[str, str]], rows: list[str]) -> None:
+    """The measurements as Markdown, for the page that reports them; facts map each measure
+    to (ours, target)."""
     lines = [f"Measured on {time.strftime('%Y-%m-%d')}, {where}, by `make benchmark`.", "",
              "| measure | ours | target |", "| --- | --- | --- |",
-             *(f"| {k} | {v} |" for k, v in facts.items()), ""]
+             *(f"| {k} | {ours} | {target} |" for k, (ours, target) in facts.items()), ""]
     if rows:
         lines += ["Lighthouse 12.2.3, default mobile preset (simulated slow 4G and a 4x slower CPU), "
                   "median of 3 sequential runs; the site served gzip-compressed from 127.0.0.1:", "",
@@ -256,13 +257,13 @@ def main() -> int:
             rows = lighthouse_table(site, args.page or sample_pages(site))
         if args.record:
             record(args.record, where, {
-                "pages": f"{len(pages)} | -",
-                "cold build (empty notebook cache)": f"{cold:.1f} s | <= 15 s",
-                "warm build": f"{warm:.1f} s | -",
-                "`mkdocs serve`: one page edited to new page served": f"{rebuild:.1f} s | <= 3 s",
-                "median page HTML": f"{median} | -",
-                "largest page HTML": f"{kb(largest.stat().st_size).strip()} | -",
-                "search index": f"{kb(index.stat().st_size).strip()} | <= 1 MB",
+                "pages": (f"{len(pages)}", "-"),
+                "cold build (empty notebook cache)": (f"{cold:.1f} s", "<= 15 s"),
+                "warm build": (f"{warm:.1f} s", "-"),
+                "`mkdocs serve`: one page edited to new page served": (f"{rebuild:.1f} s", "<= 3 s"),
+                "median page HTML": (median, "-"),
+                "largest page HTML": (kb(largest.stat().st_size).strip(), "-"),
+                "search index": (kb(index.stat().st_size).strip(), "<= 1 MB"),
             }, rows)
 
     if args.notebooks:
