@@ -392,17 +392,16 @@ def _clean_notebook(html, page, config, files):
         blocks = [re.sub(r"</?style[^>]*>", "", s) for s in styles]
         # One block is a stray Python list repr of another; the rest are real CSS.
         _state["notebook_css"] = "\n".join(b for b in blocks if not b.lstrip().startswith("['"))
+    html = _compact_code_cells(STYLE.sub("", html))
     _state.setdefault("notebook_classes", set()).update(
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
-    html = STYLE.sub("", html)
     html = _extract_images(html, page)
     html = _exclude_outputs_from_search(html)
     # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
     html = html.replace('class="anchor-link"', 'class="headerlink"')
-    # Code cells scroll sideways: make them reachable by keyboard.
-    html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
     # nbconvert's MathJax 2 loader, its empty <script src="">, and its Mermaid module (which
-    # imports from a CDN) go: site.js renders math and diagrams from the vendored copies.
+    # imports from a CDN) go: site.js renders math and diagrams from the vendored copies. So do
+    # the scripts of mkdocs-jupyter's copy buttons, which the theme's replace.
     html = SCRIPT.sub(lambda m: "" if _unwanted_script(m.group(0)) else m.group(0), html)
     for remote, local in BADGE_IMAGES.items():
         html = html.replace(f'src="{remote}"', f'src="{_page_relative(page, local)}" width="117" height="20"')
@@ -421,6 +420,68 @@ def _clean_notebook(html, page, config, files):
         return match.group(0)
 
     return HREF.sub(rewrite, html)
+
+
+# mkdocs-jupyter gives each code cell a copy button: a <clipboard-copy> element with its own
+# inline icon, a script for it, and a hidden second copy of the cell's source to copy.
+COPY_CONTROL = re.compile(r'<div class="zeroclipboard-container">\s*<clipboard-copy for="([^"]+)"'
+                          r'.*?</clipboard-copy>\s*</div>\s*<div class="highlight-ipynb', re.S)
+COPY_SOURCE = re.compile(r'<div id="[^"]+" class="clipboard-copy-txt">[^<]*</div>')
+CODE_CELL = re.compile(r'(<div [^>]*class="highlight-ipynb[^"]*"><pre>)(.*?)(</pre>)', re.S)
+TOKEN = re.compile(r'<span(?: class="([^"]*)")?>([^<]*)</span>')
+TOKEN_RULE = re.compile(r'\.highlight-ipynb \.([\w-]+)\s*\{([^}]*)\}')
+
+
+def _compact_code_cells(html: str) -> str:
+    """Code cells keep their look with about a third less markup.
+
+    Pygments wraps every token in a <span>, yet the notebook stylesheet colours only seven
+    kinds (comment, keyword, operator, punctuation, number, string, error): tokens of other
+    kinds lose their span, kinds styled alike share one class, and neighbouring tokens of one
+    kind share one span. The copy button becomes the theme's (no inline icon per cell, no
+    hidden second copy of the source), and each code cell, which scrolls sideways, can be
+    reached by keyboard.
+    """
+    html = COPY_SOURCE.sub("", COPY_CONTROL.sub(
+        r'<button class="md-clipboard md-icon" title="Copy to clipboard" '
+        r'data-clipboard-target="#\1 pre"></button>'
+        r'<div id="\1" tabindex="0" class="highlight-ipynb', html))
+    html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
+    kinds = _state.get("token_kinds") or _token_kinds(_state.get("notebook_css") or "")
+    _state["token_kinds"] = kinds
+
+    def compact(match):
+        body, pieces, pos = match.group(2), [], 0
+        for token in TOKEN.finditer(body):
+            pieces += [(None, body[pos:token.start()]), (kinds.get(token.group(1)), token.group(2))]
+            pos = token.end()
+        pieces.append((None, body[pos:]))
+        merged: list[list] = []
+        for kind, text in pieces:
+            if merged and merged[-1][0] == kind:
+                merged[-1][1] += text
+            elif text:
+                merged.append([kind, text])
+        code = "".join(text if kind is None else f'<span class="{kind}">{text}</span>'
+                       for kind, text in merged)
+        # Quotes need no escaping in element text, and code is full of them.
+        return match.group(1) + code.replace("&quot;", '"').replace("&#39;", "'") + match.group(3)
+
+    return CODE_CELL.sub(compact, html)
+
+
+def _token_kinds(css: str) -> dict[str, str]:
+    """Each token class that nbconvert's stylesheet styles differently from plain code, mapped
+    to the first class with the same style (so .kn and .kc become .k, .s1 and .si become .s)."""
+    plain = re.search(r"\.highlight-ipynb\s*\{[^}]*?(color:[^;}]*)", css)
+    first: dict[str, str] = {}
+    kinds = {}
+    for name, style in TOKEN_RULE.findall(css):
+        style = style.strip()
+        if "color" not in style or (plain and style == plain.group(1).strip()):
+            continue
+        kinds[name] = first.setdefault(style, name)
+    return kinds
 
 
 OUTPUT_START = re.compile(rf'<div class="{OUTPUT_CLASS}"[^>]*>')
@@ -486,7 +547,8 @@ def _align_toc(page, html: str) -> None:
 
 
 def _unwanted_script(tag: str) -> bool:
-    return 'src=""' in tag or 'type="module"' in tag or "mathjax" in tag.lower()
+    return ('src=""' in tag or 'type="module"' in tag or "mathjax" in tag.lower()
+            or "clipboard-copy" in tag)
 
 
 def _page_relative(page, target: str) -> str:

@@ -61,8 +61,13 @@ def test_notebook_page_shows_outputs_and_images(page, served_site):
                               .every(e => e.complete)""", timeout=20000)
     widths = images.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : -1)")
     assert all(w > 0 for w in widths), f"images failed to load: {widths}"
-    # The shared stylesheet is pruned to the rules notebooks use: the copy-buffer stays hidden.
-    assert page.locator(".clipboard-copy-txt").first.is_hidden()
+    # Each code cell's copy button copies exactly the code the cell shows.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served_site)
+    cell = page.locator(".jp-CodeCell .highlight-ipynb").nth(2)
+    cell.scroll_into_view_if_needed()
+    cell.locator("xpath=..").locator(".md-clipboard").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied and copied == cell.inner_text().rstrip()
     badge = page.locator(".jupyter-wrapper a[href^='https://colab.research.google.com/github/'] img")
     assert badge.first.evaluate("e => e.naturalWidth") > 0, "the Colab badge is served locally"
 

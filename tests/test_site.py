@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -81,6 +82,20 @@ def test_notebook_pages_exist_for_every_notebook(site):
             f"{nb.name}: nbconvert's inline CSS should be in the shared stylesheet"
         # Outside the navigation the left sidebar would be empty: it is hidden for the width.
         assert re.search(r'class="md-sidebar md-sidebar--primary"[^>]*\bhidden>', html), nb.name
+
+
+CODE_CELL = re.compile(r'<div [^>]*class="highlight-ipynb[^"]*"><pre>(.*?)</pre>', re.S)
+
+
+def test_code_cells_show_their_source_exactly(site):
+    """The hook thins the highlighting markup of code cells: the code they show stays the same."""
+    for path in sorted(catalogue.NOTEBOOKS.glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        html = (site / "notebooks" / path.stem / "index.html").read_text(encoding="utf-8")
+        shown = [unescape(re.sub(r"<[^>]+>", "", c)) for c in CODE_CELL.findall(html)]
+        assert [s.rstrip() for s in shown] == [s.rstrip() for s in sources], path.name
+        assert "clipboard-copy" not in html, f"{path.name}: mkdocs-jupyter's copy button is left"
 
 
 def test_colab_links_point_at_existing_notebooks(site, config):
