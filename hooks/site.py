@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
-from nbconvert.exporters import html as nbconvert_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import catalogue  # noqa: E402
+import notebook_cache  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.site")
 
@@ -46,20 +46,26 @@ def on_config(config):
     # edit_uri follows repo_url + extra.branch, so the branch is named in one place only.
     config.edit_uri = f"edit/{branch}/docs/"
     _state.clear()
-    nbconvert_html.BeautifulSoup = _QuickSoup
+    notebook_cache.use_quick_soup()
     return config
 
 
 @event_priority(100)  # before mkdocs-jupyter, which turns .ipynb files into pages
 def on_files(files, config):
     root = Path(config.config_file_path).parent
+    notebooks = []
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         problem = _notebook_problem(path)
         if problem:
             log.warning("notebooks/%s: %s", path.name, problem)
             continue
+        notebooks.append(path)
         files.append(File(f"notebooks/{path.name}", src_dir=str(root),
                           dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls))
+    if "mkdocs-jupyter" in config.plugins:
+        converted = notebook_cache.fill_cache(notebooks, config.plugins["mkdocs-jupyter"].config)
+        if converted:
+            log.info("converted %d notebooks in parallel", converted)
     cat = catalogue.load(Path(config.docs_dir), root / "notebooks")
     for error in cat.errors:
         log.warning("roadmap: %s", error)
@@ -306,27 +312,6 @@ def _progress_widgets(markdown: str, page, cat, config) -> str:
 
 # --- Notebook pages ----------------------------------------------------------------------------
 
-OUTPUT_CLASS = r'[^"]*\bjp-OutputArea-output\b[^"]*'  # the class attribute of a cell output's <div>
-IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
-FOCUSABLE = re.compile(rf'(<div class="(?:jp-Cell-inputWrapper|{OUTPUT_CLASS})")')
-
-
-class _QuickSoup:
-    """Stands in for BeautifulSoup at the end of nbconvert's HTML export, which parses each
-    rendered notebook with the pure-Python parser only to add alt text and tabindex: that pass
-    took about half of a cold build. The same two edits, made on the text."""
-
-    def __init__(self, html: str, features: str | None = None):
-        self.html = html
-
-    def select(self, selector: str) -> list:
-        return []
-
-    def __str__(self) -> str:
-        html = IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"',
-                                   self.html)
-        return FOCUSABLE.sub(r'\1 tabindex="0"', html)
-
 STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.S)
 SCRIPT = re.compile(r"<script[^>]*>.*?</script>\s*", re.S)
 HREF = re.compile(r'(<a\s[^>]*?href=")([^"]+)(")')
@@ -484,7 +469,7 @@ def _token_kinds(css: str) -> dict[str, str]:
     return kinds
 
 
-OUTPUT_START = re.compile(rf'<div class="{OUTPUT_CLASS}"[^>]*>')
+OUTPUT_START = re.compile(rf'<div class="{notebook_cache.OUTPUT_CLASS}"[^>]*>')
 OUTPUT_TEXT = re.compile(r"<(pre|table)\b")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import catalogue
+import notebook_cache
 
 COLAB = re.compile(r"^https://colab\.research\.google\.com/github/([^/]+/[^/]+)/blob/([^/]+)/(.+)$")
 
@@ -96,6 +97,27 @@ def test_code_cells_show_their_source_exactly(site):
         shown = [unescape(re.sub(r"<[^>]+>", "", c)) for c in CODE_CELL.findall(html)]
         assert [s.rstrip() for s in shown] == [s.rstrip() for s in sources], path.name
         assert "clipboard-copy" not in html, f"{path.name}: mkdocs-jupyter's copy button is left"
+
+
+def test_a_cold_build_fills_the_plugins_cache_with_what_the_plugin_would_write(tmp_path):
+    """Notebooks converted in parallel land under mkdocs-jupyter's own cache key, with the
+    content its own conversion gives, so the plugin takes them as cache hits."""
+    from mkdocs.config import load_config
+    from mkdocs_jupyter import convert, plugin
+
+    options = load_config(str(catalogue.ROOT / "mkdocs.yml")).plugins["mkdocs-jupyter"].config
+    options["cache_dir"] = str(tmp_path)
+    notebooks = sorted(catalogue.NOTEBOOKS.glob("*.ipynb"), key=lambda p: p.stat().st_size)[:2]
+    assert notebook_cache.fill_cache(notebooks, options) == 2
+    assert notebook_cache.fill_cache(notebooks, options) == 0, "a warm cache is left alone"
+    notebook_cache.use_quick_soup()
+    for path in notebooks:
+        key = plugin._compute_cache_key(str(path), options, options["execute"])
+        cached = json.loads(plugin._get_cache_path(str(tmp_path), key).read_text(encoding="utf-8"))
+        expected = convert.nb2html(str(path), execute=False, **{
+            name: options[name] for name in notebook_cache.CONVERT_OPTIONS})
+        assert cached["content"] == expected, path.name
+        assert cached["title"] == plugin._get_nb_toc_tokens(str(path), options["toc_depth"])[1]
 
 
 def test_colab_links_point_at_existing_notebooks(site, config):
