@@ -153,3 +153,25 @@ def page(browser, served_site, request):
     context.close()
     assert outside == [], f"requests left 127.0.0.1: {outside}"
     assert tab.errors == [], f"JavaScript errors: {tab.errors}"
+
+
+# --- Notebook run times, printed at the end (targets: each <= 3 min, the suite <= 20 min) ---
+
+_notebook_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and "test_runs_alone_offline[" in report.nodeid:
+        _notebook_seconds[report.nodeid.split("[", 1)[1].rstrip("]")] = report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    total = sum(_notebook_seconds.values())
+    slowest = sorted(_notebook_seconds.items(), key=lambda item: -item[1])[:5]
+    terminalreporter.write_sep("-", "notebooks run alone and offline")
+    terminalreporter.write_line(f"{len(_notebook_seconds)} notebooks in {total / 60:.1f} min "
+                                f"(target: the suite <= 20 min, each <= 3 min); slowest:")
+    for name, seconds in slowest:
+        terminalreporter.write_line(f"  {seconds:6.1f} s  {name}")
