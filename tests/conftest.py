@@ -171,7 +171,7 @@ def pytest_terminal_summary(terminalreporter):
     total = sum(_notebook_seconds.values())
     slowest = sorted(_notebook_seconds.items(), key=lambda item: -item[1])[:5]
     terminalreporter.write_sep("-", "notebooks run alone and offline")
-    terminalreporter.write_line(f"{len(_notebook_seconds)} notebooks in {total / 60:.1f} min "
+    terminalreporter.write_line(f"{len(_notebook_seconds)} notebook(s) in {total / 60:.1f} min "
                                 f"(target: the suite <= 20 min, each <= 3 min); slowest:")
     for name, seconds in slowest:
         terminalreporter.write_line(f"  {seconds:6.1f} s  {name}")
