@@ -1,5 +1,5 @@
 # The project's commands. Each sets up what it needs first, so each works on a fresh clone.
-#   make serve       serve the site at http://127.0.0.1:8000 with live reload
+#   make serve       serve the site at http://127.0.0.1:8000, rebuilding each page you save
 #   make test        run the whole test suite
 #   make notebooks   re-execute notebooks (all, or NB=notebooks/x.ipynb) and save their outputs
 #   make badges      rewrite the notebooks' Colab/lesson badges from mkdocs.yml
@@ -46,7 +46,7 @@ system-packages:
 	fi
 
 serve: $(VENV)/.site assets
-	SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dirty --dev-addr 127.0.0.1:8000
 
 build: $(VENV)/.site assets
 	$(BIN)/mkdocs build --strict

@@ -46,20 +46,25 @@ def use_quick_soup() -> None:
     nbconvert_html.BeautifulSoup = QuickSoup
 
 
-def fill_cache(notebooks: list[Path], plugin_config) -> int:
-    """Convert the notebooks that are not in the plugin's cache, in parallel; return how many.
+def fill_cache(notebooks: list[Path], jupyter) -> int:
+    """Convert the notebooks that are not in the cache of the mkdocs-jupyter plugin `jupyter`,
+    in parallel; return how many.
 
     Leaves the cache alone when the plugin executes notebooks or caches nothing: the plugin
     then does its own work, as it would without this function.
     """
     from mkdocs_jupyter import plugin
 
+    plugin_config = jupyter.config
     if plugin_config["execute"] or not plugin_config["cache"]:
         return 0
     jobs = []
     for path in notebooks:
         key = plugin._compute_cache_key(str(path), plugin_config, False)
         cache_path = plugin._get_cache_path(plugin_config["cache_dir"], key)
+        # Counted as used even when `mkdocs serve --dirty` skips the page: the plugin evicts
+        # every cache file a build did not use, and would otherwise empty the cache.
+        getattr(jupyter, "_used_cache_paths", set()).add(cache_path)
         if not cache_path.exists():
             options = {name: plugin_config[name] for name in CONVERT_OPTIONS}
             jobs.append((str(path), str(cache_path), options, plugin_config["toc_depth"]))

@@ -35,6 +35,21 @@ import notebook_cache  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.site")
 
+
+def _dirty_notice_is_information(record: logging.LogRecord) -> bool:
+    """`make serve` rebuilds only the edited page (`--dirty`). MkDocs warns that it does, and
+    strict mode would abort on that warning: it is logged as information instead, so strict
+    mode still stops at every real problem of the page being edited."""
+    if record.getMessage().startswith("A 'dirty' build is being performed"):
+        record.levelno, record.levelname = logging.INFO, "INFO"
+    return True
+
+
+_build_log = logging.getLogger("mkdocs.commands.build")
+if not any(getattr(f, "__name__", "") == _dirty_notice_is_information.__name__
+           for f in _build_log.filters):
+    _build_log.addFilter(_dirty_notice_is_information)  # once, though serve reloads this hook
+
 LEVEL_ICONS = {"beginner": "🟢", "intermediate": "🟡", "advanced": "🔴"}
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
 
@@ -63,7 +78,7 @@ def on_files(files, config):
         files.append(File(f"notebooks/{path.name}", src_dir=str(root),
                           dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls))
     if "mkdocs-jupyter" in config.plugins:
-        converted = notebook_cache.fill_cache(notebooks, config.plugins["mkdocs-jupyter"].config)
+        converted = notebook_cache.fill_cache(notebooks, config.plugins["mkdocs-jupyter"])
         if converted:
             log.info("converted %d notebooks in parallel", converted)
     cat = catalogue.load(Path(config.docs_dir), root / "notebooks")
@@ -71,6 +86,7 @@ def on_files(files, config):
         log.warning("roadmap: %s", error)
     _state["catalogue"] = cat
     _state["notebook_css"] = None
+    _state["notebook_count"] = len(notebooks)
     _state["images"] = {}
     return files
 
@@ -116,14 +132,31 @@ def _prerequisite_list(page, cat, meta) -> str:
     return "\n".join(lines)
 
 
+def _notebook_link(page, config, nb: str) -> str:
+    return (f"- **[{_notebook_title(config, nb)}]({_rel(page, nb)})** · "
+            f"[:simple-googlecolab: Open in Colab]({catalogue.colab_url(config, nb)})")
+
+
 def _notebook_list(page, config, meta) -> str:
-    lines = []
-    for nb in meta["notebooks"]:
-        colab = catalogue.colab_url(config, nb)
-        lines.append(f"- **[{_notebook_title(config, nb)}]({_rel(page, nb)})** · "
-                     f"[:simple-googlecolab: Open in Colab]({colab})")
+    lines = [_notebook_link(page, config, nb) for nb in meta["notebooks"]]
     return ("Every notebook runs top to bottom on its own: on a laptop CPU in minutes, offline, or "
             "in Colab. Each ends with checks that prove what it taught.\n\n" + "\n".join(lines))
+
+
+TOPIC_NOTEBOOKS = re.compile(r"<!-- notebooks: ([\w\s-]+?) -->")
+
+
+def _notebooks_of(page, cat, config, topic_ids: list[str]) -> str:
+    """The notebooks of the topics named, for a page that gathers several (a section overview)."""
+    lines = []
+    for topic_id in topic_ids:
+        topic = cat.topic(topic_id)
+        if topic is None:
+            log.warning("%s: '<!-- notebooks: -->' names '%s', which is no topic's id",
+                        page.file.src_uri, topic_id)
+            continue
+        lines += [_notebook_link(page, config, nb) for nb in topic.meta["notebooks"]]
+    return "\n".join(lines)
 
 
 def _notebook_title(config, nb: str) -> str:
@@ -235,6 +268,8 @@ def on_page_markdown(markdown, page, config, files):
         markdown = markdown.replace("<!-- roadmap -->", _roadmap_diagram(page, cat, config))
     if "<!-- glossary -->" in markdown:
         markdown = markdown.replace("<!-- glossary -->", _glossary(page, cat, config))
+    markdown = TOPIC_NOTEBOOKS.sub(
+        lambda m: _notebooks_of(page, cat, config, m.group(1).split()), markdown)
     if "<!-- phases -->" in markdown:
         markdown = markdown.replace("<!-- phases -->", _phase_cards(page, cat))
     if meta.get("kind") == "phase" and "<!-- phase-topics -->" in markdown:
@@ -377,6 +412,7 @@ def _clean_notebook(html, page, config, files):
         blocks = [re.sub(r"</?style[^>]*>", "", s) for s in styles]
         # One block is a stray Python list repr of another; the rest are real CSS.
         _state["notebook_css"] = "\n".join(b for b in blocks if not b.lstrip().startswith("['"))
+    _state["notebook_pages"] = _state.get("notebook_pages", 0) + 1
     html = _compact_code_cells(STYLE.sub("", html))
     _state.setdefault("notebook_classes", set()).update(
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
@@ -688,7 +724,9 @@ def on_post_build(config):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     css = _state.get("notebook_css")
-    if css:
+    # Pruned to the classes of every notebook page, so only after a build that rendered them all
+    # (`mkdocs serve --dirty` renders just the edited page and keeps the stylesheet it has).
+    if css and _state.get("notebook_pages") == _state.get("notebook_count"):
         css = _prune_css(css, _state.get("notebook_classes", set()) | {"jupyter-wrapper"})
         out = Path(config.site_dir) / NOTEBOOK_CSS
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -126,8 +126,8 @@ def lighthouse_table(site: Path, pages: list[str]) -> list[str]:
 
 
 def serve_rebuild(page: str = "docs/fundamentals/programming.md") -> float:
-    """Seconds from saving an edited page to `mkdocs serve` serving the new version, as in
-    `make serve` (a full rebuild: MkDocs has no partial rebuild that keeps links right)."""
+    """Seconds from saving an edited page to `mkdocs serve` serving the new version, run as
+    `make serve` runs it (rebuilding only the saved page)."""
     import socket
     import urllib.request
 
@@ -138,7 +138,7 @@ def serve_rebuild(page: str = "docs/fundamentals/programming.md") -> float:
     source = ROOT / page
     original = source.read_text(encoding="utf-8")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "mkdocs", "serve", "--dirty", "--dev-addr", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

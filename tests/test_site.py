@@ -4,7 +4,10 @@ page refers to a third-party host for anything it loads."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,7 +15,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import catalogue
 import notebook_cache
+from conftest import MKDOCS, build
 
+NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
 COLAB = re.compile(r"^https://colab\.research\.google\.com/github/([^/]+/[^/]+)/blob/([^/]+)/(.+)$")
 
 
@@ -105,11 +110,14 @@ def test_a_cold_build_fills_the_plugins_cache_with_what_the_plugin_would_write(t
     from mkdocs.config import load_config
     from mkdocs_jupyter import convert, plugin
 
-    options = load_config(str(catalogue.ROOT / "mkdocs.yml")).plugins["mkdocs-jupyter"].config
+    jupyter = load_config(str(catalogue.ROOT / "mkdocs.yml")).plugins["mkdocs-jupyter"]
+    options = jupyter.config
     options["cache_dir"] = str(tmp_path)
+    jupyter.on_pre_build(None)  # as in a build, where the hook fills the cache after this event
     notebooks = sorted(catalogue.NOTEBOOKS.glob("*.ipynb"), key=lambda p: p.stat().st_size)[:2]
-    assert notebook_cache.fill_cache(notebooks, options) == 2
-    assert notebook_cache.fill_cache(notebooks, options) == 0, "a warm cache is left alone"
+    assert notebook_cache.fill_cache(notebooks, jupyter) == 2
+    assert notebook_cache.fill_cache(notebooks, jupyter) == 0, "a warm cache is left alone"
+    assert len(jupyter._used_cache_paths) == 2, "so the plugin does not evict them"
     notebook_cache.use_quick_soup()
     for path in notebooks:
         key = plugin._compute_cache_key(str(path), options, options["execute"])
@@ -118,6 +126,26 @@ def test_a_cold_build_fills_the_plugins_cache_with_what_the_plugin_would_write(t
             name: options[name] for name in notebook_cache.CONVERT_OPTIONS})
         assert cached["content"] == expected, path.name
         assert cached["title"] == plugin._get_nb_toc_tokens(str(path), options["toc_depth"])[1]
+
+
+def test_a_dirty_rebuild_renders_the_edited_page_and_keeps_the_rest(tmp_path):
+    """`make serve` rebuilds only the page that was saved (--dirty): strict mode still holds,
+    and the shared notebook stylesheet and the notebook cache survive the partial build."""
+    project = tmp_path / "project"
+    shutil.copytree(catalogue.ROOT, project, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", "site", ".pytest_cache", ".ruff_cache"))
+    out = tmp_path / "site"
+    assert build(project, out).returncode == 0
+    cache = project / ".cache" / "mkdocs-jupyter"
+    stylesheet, cached = (out / NOTEBOOK_CSS).read_bytes(), sorted(cache.glob("*.json"))
+    page = project / "docs" / "fundamentals" / "programming.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nzqeditedword\n", encoding="utf-8")
+    result = subprocess.run([*MKDOCS, "build", "--strict", "--dirty", "-q", "-d", str(out)], cwd=project,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "zqeditedword" in (out / "fundamentals" / "programming" / "index.html").read_text(encoding="utf-8")
+    assert (out / NOTEBOOK_CSS).read_bytes() == stylesheet
+    assert sorted(cache.glob("*.json")) == cached and cached
 
 
 def test_colab_links_point_at_existing_notebooks(site, config):
@@ -136,6 +164,14 @@ def test_colab_links_point_at_existing_notebooks(site, config):
             assert (catalogue.ROOT / unquote(path)).is_file(), f"{where}: {value} -> no such notebook"
     notebooks = len(list(catalogue.NOTEBOOKS.glob("*.ipynb")))
     assert seen >= 2 * notebooks, "each notebook should be offered in Colab from its topic and its own page"
+
+
+def test_pages_never_name_the_repository_themselves(config):
+    """GitHub and Colab links come from repo_url, so a fork that changes it changes them all."""
+    slug = catalogue.github_slug(config["repo_url"])
+    pages = sorted((catalogue.ROOT / "docs").rglob("*.md"))
+    named = [p.relative_to(catalogue.ROOT).as_posix() for p in pages if slug in p.read_text(encoding="utf-8")]
+    assert pages and not named, f"these pages write out {slug}: use the generated links instead"
 
 
 def test_nothing_is_loaded_from_another_host(site):
