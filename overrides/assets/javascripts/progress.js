@@ -257,17 +257,18 @@
     var file = el("input", { type: "file", accept: "application/json,.json", id: "progress-import",
                              class: "progress-tools__file" });
     var exportButton = el("button", { type: "button", class: "md-button md-button--primary", text: "Export progress" });
-    var importLabel = el("label", { for: "progress-import", class: "md-button", text: "Import progress…" });
+    // A button, not a label for the hidden file input: a button answers Enter and Space by
+    // itself, while on a focused label the theme's own Enter handler would ask for the file
+    // dialog a second time, and the browser then shows none.
+    var importButton = el("button", { type: "button", class: "md-button progress-tools__import",
+                                      text: "Import progress…" });
     var resetButton = el("button", { type: "button", class: "md-button", text: "Reset progress…" });
     var confirmBox = el("div", { class: "progress-tools__confirm", hidden: "" }, [
       el("p", { text: "Erase all saved progress in this browser? Export it first if you may want it back." }),
       el("button", { type: "button", class: "md-button md-button--primary progress-tools__yes", text: "Yes, erase everything" }),
       el("button", { type: "button", class: "md-button progress-tools__no", text: "Cancel" })
     ]);
-    importLabel.setAttribute("tabindex", "0");
-    importLabel.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); file.click(); }
-    });
+    importButton.addEventListener("click", function () { file.click(); });
 
     exportButton.addEventListener("click", function () {
       var payload = JSON.stringify({ format: "genai-roadmap-progress", version: VERSION,
@@ -336,7 +337,7 @@
     });
 
     return el("div", { class: "progress-tools" },
-      [el("div", { class: "progress-tools__buttons" }, [exportButton, importLabel, file, resetButton]),
+      [el("div", { class: "progress-tools__buttons" }, [exportButton, importButton, file, resetButton]),
        confirmBox, message]);
   }
 

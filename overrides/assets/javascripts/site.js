@@ -2,7 +2,8 @@
 // pages that need them, and renders math and diagrams when they come near the viewport, so a
 // page's first paint pays only for what is on screen. Runs after every page change (Material's
 // instant navigation swaps the content without reloading scripts, so this runs on each
-// document$ emission). Also gives the theme's search dialog an accessible name.
+// document$ emission). Also gives the theme's search dialog an accessible name, and lets the
+// keyboard reach glossary terms.
 (function () {
   "use strict";
   // Resolve the relative paths now: after instant navigation, relative URLs would resolve
@@ -113,6 +114,18 @@
       .catch(function (err) { console.error(err); });
   }
 
+  // Glossary terms show their definition as a tooltip on hover and on focus. The first use of
+  // each term on a page takes the keyboard focus; later uses stay out of the tab order, so that
+  // a page with a term on every line does not cost a keyboard user a key press for each.
+  function focusableTerms() {
+    var seen = {};
+    document.querySelectorAll("article abbr[title]").forEach(function (abbr) {
+      if (seen[abbr.textContent]) return;
+      seen[abbr.textContent] = true;
+      abbr.tabIndex = 0;
+    });
+  }
+
   var search = document.querySelector(".md-search[role=dialog]");
   if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Search");
 
@@ -121,5 +134,6 @@
     observers = [];
     renderMath();
     renderDiagrams();
+    focusableTerms();
   });
 })();
