@@ -417,6 +417,7 @@ def _clean_notebook(html, page, config, files):
     _state.setdefault("notebook_classes", set()).update(
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
     html = _extract_images(html, page)
+    html = _mark_glossary_terms(html, _state.setdefault("glossary", catalogue.glossary()))
     html = _exclude_outputs_from_search(html)
     # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
     html = html.replace('class="anchor-link"', 'class="headerlink"')
@@ -441,6 +442,51 @@ def _clean_notebook(html, page, config, files):
         return match.group(0)
 
     return HREF.sub(rewrite, html)
+
+
+MARKDOWN_CELL = '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown'
+TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+TAG_NAME = re.compile(r"</?([a-zA-Z][\w-]*)")
+NOT_PROSE = {"a", "abbr", "button", "code", "h1", "h2", "h3", "h4", "h5", "h6", "kbd", "pre",
+             "script", "style", "svg"}
+MATH = re.compile(r"(\$\$.*?\$\$|\$[^$]+?\$|\\\(.*?\\\)|\\\[.*?\\\])", re.S)
+
+
+def _mark_glossary_terms(html: str, terms: dict[str, str]) -> str:
+    """Glossary terms in the prose of Markdown cells become <abbr> elements, as the
+    abbreviations extension makes them on every other page, so they show the same tooltips.
+    Code, outputs, links, headings and math (which KaTeX reads as text) are left alone."""
+    if not terms:
+        return html
+    term = re.compile(r"(?<!\w)(" + "|".join(
+        re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")(?!\w)")
+
+    def mark(text: str) -> str:
+        parts = MATH.split(text)  # odd indices are math
+        for i in range(0, len(parts), 2):
+            parts[i] = term.sub(lambda m: f'<abbr title="{escape(terms[m.group(1)])}">'
+                                          f'{m.group(1)}</abbr>', parts[i])
+        return "".join(parts)
+
+    out, cell_depth, skipped = [], 0, []
+    for piece in TAG_OR_TEXT.split(html):
+        if piece.startswith("<"):
+            name = TAG_NAME.match(piece)
+            name = name.group(1).lower() if name else ""
+            closing = piece.startswith("</")
+            if cell_depth == 0 and piece.startswith(MARKDOWN_CELL):
+                cell_depth = 1
+            elif cell_depth and name == "div":
+                cell_depth += -1 if closing else 1
+            elif cell_depth and name in NOT_PROSE and not piece.endswith("/>"):
+                if not closing:
+                    skipped.append(name)
+                elif skipped and skipped[-1] == name:
+                    skipped.pop()
+        elif cell_depth and not skipped and piece:
+            piece = mark(piece)
+        out.append(piece)
+    return "".join(out)
 
 
 # mkdocs-jupyter gives each code cell a copy button: a <clipboard-copy> element with its own

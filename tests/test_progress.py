@@ -473,6 +473,20 @@ def test_glossary_tooltips_on_a_topic_page(page, served_site, cat):
     focused = page.evaluate("document.activeElement.textContent")
     page.locator(".md-tooltip2--active", has_text=terms[focused]).wait_for(timeout=5000)
 
+    # Notebook pages too: terms in the prose of Markdown cells, never in code, links or math.
+    page.goto(served_site + "notebooks/variational-autoencoders/")
+    scroll_through(page)
+    page.locator(".jp-RenderedMarkdown .katex").first.wait_for(timeout=20000)
+    abbrs = page.locator("article abbr[title]")
+    found = abbrs.evaluate_all("els => els.map(e => [e.textContent, e.title])")
+    assert len(found) >= 5 and all(terms.get(term) == title for term, title in found), found
+    assert abbrs.evaluate_all("""els => els.every(e => e.closest('.jp-RenderedMarkdown')
+                                 && !e.closest('pre, code, a, h1, h2, h3, .katex'))""")
+    assert page.locator(".katex-error").count() == 0, "the terms broke no formula"
+    abbrs.first.scroll_into_view_if_needed()
+    abbrs.first.hover()
+    page.locator(".md-tooltip2--active", has_text=found[0][1]).wait_for(timeout=5000)
+
     page.goto(served_site + "glossary/")
     listed = page.locator("article dt").all_inner_texts()
     assert sorted(listed) == sorted(terms), "every term of includes/glossary.md, once"
