@@ -3,6 +3,7 @@ are tracked; and the checks themselves reject what they should."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,19 @@ SEED = yaml.safe_load((Path(__file__).parent / "seed_topics.yml").read_text(enco
 
 def test_catalogue_has_no_errors(cat):
     assert not cat.errors, "front matter / template problems:\n" + "\n".join(cat.errors)
+
+
+def test_every_glossary_term_is_used_and_taught(cat):
+    """Each term of includes/glossary.md appears on some page and is taught by some topic,
+    which the glossary page links to."""
+    pages = " ".join(p.read_text(encoding="utf-8") for p in catalogue.DOCS.rglob("*.md"))
+    taught = {term for t in cat.topics for term in t.meta.get("glossary", [])}
+    terms = catalogue.glossary()
+    assert terms
+    unused = sorted(t for t in terms if not re.search(rf"(?<!\w){re.escape(t)}(?!\w)", pages))
+    assert not unused, f"glossary terms no page uses: {unused}"
+    untaught = sorted(set(terms) - taught)
+    assert not untaught, f"terms no topic's glossary list names: {untaught}"
 
 
 def test_every_phase_has_a_landing_page(cat):
