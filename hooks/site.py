@@ -375,7 +375,14 @@ def on_page_content(html, page, config, files):
         page.edit_url = f"{repo}/edit/{config.extra['branch']}/{page.file.src_uri}"
     else:
         html = COMPARISON_TABLE.sub(_row_headers, html)
+        html = PLAIN_TOKEN.sub(r"\1", html)
     return html
+
+
+# Names and whitespace in highlighted code are drawn in the code's own colour (the theme's
+# --md-code-hl-name-color is --md-code-fg-color): their spans only cost the browser elements to
+# style and lay out, and a code-heavy page has hundreds of them.
+PLAIN_TOKEN = re.compile(r'<span class="[nw]">([^<]*)</span>')
 
 
 COMPARISON_TABLE = re.compile(r"<table>\s*<thead>\s*<tr>\s*<th></th>.*?</table>", re.S)
