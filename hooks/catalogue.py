@@ -94,6 +94,7 @@ class Catalogue:
     phases: dict[int, Page] = field(default_factory=dict)
     topics: list[Page] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    glossary: dict[str, str] = field(default_factory=dict)   # term -> definition
 
     def topic(self, topic_id: str) -> Page | None:
         return next((t for t in self.topics if t.meta["id"] == topic_id), None)
@@ -231,7 +232,7 @@ def load(docs: Path = DOCS, notebooks: Path = NOTEBOOKS) -> Catalogue:
             cat.errors += [f"{src}: {e}" for e in check_topic_body(page)]
 
     ids = [t.meta["id"] for t in cat.topics]
-    terms = glossary(docs.parent / "includes" / "glossary.md")
+    terms = cat.glossary = glossary(docs.parent / "includes" / "glossary.md")
     for t in cat.topics:
         src, meta = t.src, t.meta
         if ids.count(meta["id"]) > 1:

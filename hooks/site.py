@@ -240,7 +240,7 @@ def _phase_cards(page, cat) -> str:
 
 def _glossary(page, cat, config) -> str:
     """Every abbreviation of includes/glossary.md, with links to the topics that teach it."""
-    terms = catalogue.glossary(Path(config.config_file_path).parent / "includes" / "glossary.md")
+    terms = cat.glossary
     lines = []
     for term in sorted(terms, key=str.lower):
         teachers = [t for t in cat.topics if term in t.meta.get("glossary", [])]
@@ -424,7 +424,7 @@ def _clean_notebook(html, page, config, files):
     _state.setdefault("notebook_classes", set()).update(
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
     html = _extract_images(html, page)
-    html = _mark_glossary_terms(html, _state.setdefault("glossary", catalogue.glossary()))
+    html = _mark_glossary_terms(html, _state["catalogue"].glossary)
     html = _exclude_outputs_from_search(html)
     # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
     html = html.replace('class="anchor-link"', 'class="headerlink"')
@@ -465,8 +465,10 @@ def _mark_glossary_terms(html: str, terms: dict[str, str]) -> str:
     Code, outputs, links, headings and math (which KaTeX reads as text) are left alone."""
     if not terms:
         return html
-    term = re.compile(r"(?<!\w)(" + "|".join(
-        re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")(?!\w)")
+    if "glossary_terms" not in _state:  # one pattern per build, longest terms first
+        _state["glossary_terms"] = re.compile(r"(?<!\w)(" + "|".join(
+            re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")(?!\w)")
+    term = _state["glossary_terms"]
 
     def mark(text: str) -> str:
         parts = MATH.split(text)  # odd indices are math
