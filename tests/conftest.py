@@ -32,6 +32,16 @@ def build(root: Path, site_dir: Path, site_url: str | None = None) -> subprocess
                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
 
 
+def copy_project(dest: Path, *, notebook_cache: bool = False) -> Path:
+    """A copy of the project to change and build: everything but the environment, the history
+    and built output (and, unless asked for, the notebook cache, so the copy builds cold)."""
+    ignored = [".venv", "node_modules", ".git", "site", "__pycache__", ".pytest_cache", ".ruff_cache"]
+    if not notebook_cache:
+        ignored.append(".cache")
+    shutil.copytree(ROOT, dest, symlinks=True, ignore=shutil.ignore_patterns(*ignored))
+    return dest
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,13 +8,23 @@ import html
 import importlib.util
 import json
 import re
-import shutil
 from types import SimpleNamespace
 
 import pytest
 
 import catalogue
-from conftest import ARGS, ROOT, _chromium, at, build, free_port, scroll_through, scroll_to, served
+from conftest import (
+    ARGS,
+    ROOT,
+    _chromium,
+    at,
+    build,
+    copy_project,
+    free_port,
+    scroll_through,
+    scroll_to,
+    served,
+)
 
 KEY = "genai-roadmap:progress"
 TOPIC = "fundamentals/mathematics-and-statistics/"
@@ -203,11 +213,7 @@ def test_keyboard_reaches_and_operates_every_progress_control(page, served_site)
 
 
 def test_ticks_follow_their_items_when_a_page_is_reordered(browser, tmp_path):
-    project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".venv", "node_modules", ".git", ".cache", "site", "__pycache__"), symlinks=True)
-    shutil.copytree(ROOT / "overrides/assets/vendor", project / "overrides/assets/vendor",
-                    dirs_exist_ok=True)
+    project = copy_project(tmp_path / "project")
     page_md = project / "docs" / (TOPIC.rstrip("/") + ".md")
     lines = page_md.read_text(encoding="utf-8").split("\n")
     items = [i for i, line in enumerate(lines) if line.startswith("- [ ] ")]

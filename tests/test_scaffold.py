@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
 import catalogue
-from conftest import ROOT, build
-
-COPIED = ["docs", "notebooks", "hooks", "scripts", "overrides", "includes", ".github", "mkdocs.yml"]
+from conftest import build, copy_project
 
 
 def test_new_topic_builds(tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in COPIED:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, project / name, symlinks=True)
-        else:
-            shutil.copy(src, project / name)
+    project = copy_project(tmp_path / "project")
     result = subprocess.run(
         [sys.executable, "scripts/new_topic.py", "--phase", "2", "--id", "scaffold-check",
          "--title", "Scaffold check", "--description", "A topic made by the scaffold in a test."],

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from html import unescape
 from html.parser import HTMLParser
@@ -15,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import catalogue
 import notebook_cache
-from conftest import MKDOCS, build
+from conftest import MKDOCS, build, copy_project
 
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
 COLAB = re.compile(r"^https://colab\.research\.google\.com/github/([^/]+/[^/]+)/blob/([^/]+)/(.+)$")
@@ -131,9 +130,7 @@ def test_a_cold_build_fills_the_plugins_cache_with_what_the_plugin_would_write(t
 def test_a_dirty_rebuild_renders_the_edited_page_and_keeps_the_rest(tmp_path):
     """`make serve` rebuilds only the page that was saved (--dirty): strict mode still holds,
     and the shared notebook stylesheet and the notebook cache survive the partial build."""
-    project = tmp_path / "project"
-    shutil.copytree(catalogue.ROOT, project, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "node_modules", "site", ".pytest_cache", ".ruff_cache"))
+    project = copy_project(tmp_path / "project", notebook_cache=True)
     out = tmp_path / "site"
     assert build(project, out).returncode == 0
     cache = project / ".cache" / "mkdocs-jupyter"
