@@ -22,7 +22,7 @@ import logging
 import posixpath
 import re
 import sys
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,7 +87,7 @@ def on_files(files, config):
     _state["catalogue"] = cat
     _state["notebook_css"] = None
     _state["notebook_count"] = len(notebooks)
-    _state["images"] = {}
+    _state["media"] = {}
     return files
 
 
@@ -420,10 +420,10 @@ def _clean_notebook(html, page, config, files):
         # One block is a stray Python list repr of another; the rest are real CSS.
         _state["notebook_css"] = "\n".join(b for b in blocks if not b.lstrip().startswith("['"))
     _state["notebook_pages"] = _state.get("notebook_pages", 0) + 1
-    html = _compact_code_cells(STYLE.sub("", html))
+    html = _fold_provider_cell(_compact_code_cells(STYLE.sub("", html)), page)
     _state.setdefault("notebook_classes", set()).update(
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
-    html = _extract_images(html, page)
+    html = _extract_media(html, page)
     html = _mark_glossary_terms(html, _state["catalogue"].glossary)
     html = _exclude_outputs_from_search(html)
     # nbconvert's heading permalinks become the theme's, so search and styling treat them alike.
@@ -508,16 +508,22 @@ TOKEN = re.compile(r'<span(?: class="([^"]*)")?>([^<]*)</span>')
 TOKEN_RULE = re.compile(r'\.highlight-ipynb \.([\w-]+)\s*\{([^}]*)\}')
 
 
-def _compact_code_cells(html: str) -> str:
-    """Code cells keep their look with about a third less markup.
+# Empty wrappers that nbconvert writes for JupyterLab's cell controls; the stylesheet hides them.
+EMPTY_WRAPPER = re.compile(r'<div class="(?:jp-Collapser [\w -]*|jp-InputPrompt jp-InputArea-prompt)">'
+                           r'\s*</div>\s*')
 
-    Pygments wraps every token in a <span>, yet the notebook stylesheet colours only seven
-    kinds (comment, keyword, operator, punctuation, number, string, error): tokens of other
-    kinds lose their span, kinds styled alike share one class, and neighbouring tokens of one
-    kind share one span. The copy button becomes the theme's (no inline icon per cell, no
-    hidden second copy of the source), and each code cell, which scrolls sideways, can be
-    reached by keyboard.
+
+def _compact_code_cells(html: str) -> str:
+    """Code cells keep their colours with about half the markup.
+
+    Pygments wraps every token in a <span>. Only words are coloured here (comments, keywords,
+    word operators, numbers, strings, errors): punctuation and operator symbols, a third of all
+    tokens, take the text colour, as do tokens of kinds the notebook stylesheet leaves plain;
+    kinds styled alike share one class, and neighbouring tokens of one kind share one span.
+    The copy button becomes the theme's (no inline icon per cell, no hidden second copy of the
+    source), and each code cell, which scrolls sideways, can be reached by keyboard.
     """
+    html = EMPTY_WRAPPER.sub("", html)
     html = COPY_SOURCE.sub("", COPY_CONTROL.sub(
         r'<button class="md-clipboard md-icon" title="Copy to clipboard" '
         r'data-clipboard-target="#\1 pre"></button>'
@@ -546,6 +552,10 @@ def _compact_code_cells(html: str) -> str:
     return CODE_CELL.sub(compact, html)
 
 
+# Pygments' classes for punctuation and operator symbols (not word operators such as `in`).
+SYMBOL_TOKENS = {"p", "o"}
+
+
 def _token_kinds(css: str) -> dict[str, str]:
     """Each token class that nbconvert's stylesheet styles differently from plain code, mapped
     to the first class with the same style (so .kn and .kc become .k, .s1 and .si become .s)."""
@@ -554,10 +564,34 @@ def _token_kinds(css: str) -> dict[str, str]:
     kinds = {}
     for name, style in TOKEN_RULE.findall(css):
         style = style.strip()
-        if "color" not in style or (plain and style == plain.group(1).strip()):
+        if name in SYMBOL_TOKENS or "color" not in style or (plain and style == plain.group(1).strip()):
             continue
         kinds[name] = first.setdefault(style, name)
     return kinds
+
+
+PROVIDER_TEMPLATE = catalogue.ROOT / "scripts" / "templates" / "provider.py"
+PROVIDER_SECTION = "ai-agents/#the-provider-cell"   # where the site shows the cell, once
+SHOWN_CODE = re.compile(r'<button class="md-clipboard[^>]*></button>'
+                        r'<div [^>]*class="highlight-ipynb[^"]*"><pre>(.*?)</pre></div>', re.S)
+
+
+def _fold_provider_cell(html: str, page) -> str:
+    """Every Phase 3 notebook carries the same provider cell, 6 KB of code, so that it runs on
+    its own. The site shows that code once, on the Phase 3 page; each notebook page shows a
+    link to it in the cell's place."""
+    marker = PROVIDER_TEMPLATE.read_text(encoding="utf-8").partition("\n")[0]
+
+    def fold(match):
+        if not unescape(TAG.sub("", match.group(1))).startswith(marker):
+            return match.group(0)
+        target, _, anchor = PROVIDER_SECTION.partition("#")
+        href = f"{_page_relative(page, target)}/#{anchor}"
+        return (f'<p class="notebook-folded"><a href="{href}">The provider cell</a>, the same in '
+                f"every Phase 3 notebook, is shown once on the Phase 3 page. The notebook itself "
+                f"carries it in full, so it runs on its own.</p>")
+
+    return SHOWN_CODE.sub(fold, html)
 
 
 OUTPUT_START = re.compile(rf'<div class="{notebook_cache.OUTPUT_CLASS}"[^>]*>')
@@ -582,24 +616,34 @@ def _exclude_outputs_from_search(html: str) -> str:
 
 
 DATA_IMAGE = re.compile(r'<img([^>]*?) src="data:image/png;base64,([^"]+)"')
+DATA_AUDIO = re.compile(r'<audio([^>]*)>(\s*)<source src="data:audio/wav;base64,([^"]+)"')
 
 
-def _extract_images(html: str, page) -> str:
-    """Inline base64 figures become files beside the page, loaded lazily, with their size set.
+def _extract_media(html: str, page) -> str:
+    """Inline base64 figures and sounds become files beside the page, loaded when needed.
 
-    A notebook page's HTML then stays small, its figures are cached separately, and the search
-    index holds no image data. The files are written in on_post_build.
+    A notebook page's HTML then stays small, its media are cached separately, and the search
+    index holds no media data. Figures load lazily with their size set; a sound loads when it
+    is played. The files are written in on_post_build.
     """
     folder = posixpath.dirname(page.file.dest_uri)
 
-    def replace(match):
-        data = base64.b64decode(match.group(2))
-        name = f"fig-{hashlib.sha1(data).hexdigest()[:12]}.png"
-        _state.setdefault("images", {})[posixpath.join(folder, name)] = data
-        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-        return f'<img{match.group(1)} src="{name}" width="{width}" height="{height}" loading="lazy"'
+    def keep(data: bytes, suffix: str) -> str:
+        name = f"{'fig' if suffix == 'png' else 'sound'}-{hashlib.sha1(data).hexdigest()[:12]}.{suffix}"
+        _state.setdefault("media", {})[posixpath.join(folder, name)] = data
+        return name
 
-    return DATA_IMAGE.sub(replace, html)
+    def image(match):
+        data = base64.b64decode(match.group(2))
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        return (f'<img{match.group(1)} src="{keep(data, "png")}" width="{width}" height="{height}"'
+                f' loading="lazy"')
+
+    def sound(match):
+        name = keep(base64.b64decode(match.group(3)), "wav")
+        return f'<audio{match.group(1).rstrip()} preload="none">{match.group(2)}<source src="{name}"'
+
+    return DATA_AUDIO.sub(sound, DATA_IMAGE.sub(image, html))
 
 
 def _align_toc(page, html: str) -> None:
@@ -774,7 +818,7 @@ on_page_context = CombinedEvent(_show_search_the_text, _restore_the_page)
 @event_priority(-100)  # after the search plugin has written its index
 def on_post_build(config):
     _compact_search_index(config.site_dir)
-    for dest, data in _state.get("images", {}).items():
+    for dest, data in _state.get("media", {}).items():
         out = Path(config.site_dir) / dest
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)

@@ -87,20 +87,37 @@ def test_notebook_pages_exist_for_every_notebook(site):
             f"{nb.name}: nbconvert's inline CSS should be in the shared stylesheet"
         # Outside the navigation the left sidebar would be empty: it is hidden for the width.
         assert re.search(r'class="md-sidebar md-sidebar--primary"[^>]*\bhidden>', html), nb.name
+        # Figures and sounds are files beside the page (the link check finds them), not base64.
+        assert "base64," not in html, f"{nb.name}: media left inline in the page"
 
 
 CODE_CELL = re.compile(r'<div [^>]*class="highlight-ipynb[^"]*"><pre>(.*?)</pre>', re.S)
 
 
+PROVIDER = (catalogue.ROOT / "scripts" / "templates" / "provider.py").read_text(encoding="utf-8")
+FOLDED = re.compile(r'<p class="notebook-folded"><a href="([^"]+)">')
+
+
 def test_code_cells_show_their_source_exactly(site):
-    """The hook thins the highlighting markup of code cells: the code they show stays the same."""
+    """The hook thins the highlighting markup of code cells: the code they show stays the same.
+    The provider cell is the exception: in its place is a link to the one copy the site shows."""
+    folded_pages = 0
     for path in sorted(catalogue.NOTEBOOKS.glob("*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        provider = [s for s in sources if s.rstrip() == PROVIDER.rstrip()]
         html = (site / "notebooks" / path.stem / "index.html").read_text(encoding="utf-8")
         shown = [unescape(re.sub(r"<[^>]+>", "", c)) for c in CODE_CELL.findall(html)]
-        assert [s.rstrip() for s in shown] == [s.rstrip() for s in sources], path.name
+        assert [s.rstrip() for s in shown] == [s.rstrip() for s in sources if s not in provider], path.name
+        assert FOLDED.findall(html) == ["../../ai-agents/#the-provider-cell"] * len(provider), path.name
         assert "clipboard-copy" not in html, f"{path.name}: mkdocs-jupyter's copy button is left"
+        folded_pages += bool(provider)
+    assert folded_pages >= 9, "every Phase 3 notebook page links to the provider cell"
+    phase = (site / "ai-agents" / "index.html").read_text(encoding="utf-8")
+    section = phase[phase.index('id="the-provider-cell"'):]
+    code = re.search(r"<code>(.*?)</code>", section, re.S).group(1)
+    assert unescape(re.sub(r"<[^>]+>", "", code)).rstrip() == PROVIDER.rstrip(), \
+        "the Phase 3 page shows the provider cell as scripts/templates/provider.py has it"
 
 
 def test_a_cold_build_fills_the_plugins_cache_with_what_the_plugin_would_write(tmp_path):
