@@ -570,7 +570,9 @@ def _token_kinds(css: str) -> dict[str, str]:
     return kinds
 
 
-PROVIDER_TEMPLATE = catalogue.ROOT / "scripts" / "templates" / "provider.py"
+# The provider cell's first line, from its one source.
+PROVIDER_MARKER = (catalogue.ROOT / "scripts" / "templates" / "provider.py").read_text(
+    encoding="utf-8").partition("\n")[0]
 PROVIDER_SECTION = "ai-agents/#the-provider-cell"   # where the site shows the cell, once
 SHOWN_CODE = re.compile(r'<button class="md-clipboard[^>]*></button>'
                         r'<div [^>]*class="highlight-ipynb[^"]*"><pre>(.*?)</pre></div>', re.S)
@@ -580,10 +582,8 @@ def _fold_provider_cell(html: str, page) -> str:
     """Every Phase 3 notebook carries the same provider cell, 6 KB of code, so that it runs on
     its own. The site shows that code once, on the Phase 3 page; each notebook page shows a
     link to it in the cell's place."""
-    marker = PROVIDER_TEMPLATE.read_text(encoding="utf-8").partition("\n")[0]
-
     def fold(match):
-        if not unescape(TAG.sub("", match.group(1))).startswith(marker):
+        if not unescape(TAG.sub("", match.group(1))).startswith(PROVIDER_MARKER):
             return match.group(0)
         target, _, anchor = PROVIDER_SECTION.partition("#")
         href = f"{_page_relative(page, target)}/#{anchor}"
