@@ -191,10 +191,22 @@ def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNod
 
 
 def strip_volatile(nb) -> None:
-    """Drop what changes from run to run without meaning anything."""
+    """Drop what changes from run to run without meaning anything: run metadata, and how the
+    kernel happened to split a cell's printed text into chunks (consecutive chunks of one
+    stream become one output, so a page shows one block)."""
     for cell in nb.cells:
         for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
             cell.metadata.pop(key, None)
+        merged = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (output.output_type == "stream" and previous is not None
+                    and previous.output_type == "stream" and previous.name == output.name):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
     nb.metadata.pop("widgets", None)
     nb.metadata.get("language_info", {}).pop("version", None)
 
