@@ -376,7 +376,25 @@ def on_page_content(html, page, config, files):
     else:
         html = COMPARISON_TABLE.sub(_row_headers, html)
         html = PLAIN_TOKEN.sub(r"\1", html)
-    return html
+    return _first_use_of_each_term(html)
+
+
+GLOSSARY_TERM = re.compile(r'<abbr title="[^"]*">([^<]*)</abbr>')
+
+
+def _first_use_of_each_term(html: str) -> str:
+    """A glossary term shows its definition where a page first uses it, as a printed book
+    defines a term once: later uses are plain text. Every tooltip costs the theme a component
+    to set up when the page loads, and a page can use a term dozens of times."""
+    seen: set[str] = set()
+
+    def first(match):
+        if match.group(1) in seen:
+            return match.group(1)
+        seen.add(match.group(1))
+        return match.group(0)
+
+    return GLOSSARY_TERM.sub(first, html)
 
 
 # Names and whitespace in highlighted code are drawn in the code's own colour (the theme's
@@ -508,9 +526,13 @@ TOKEN = re.compile(r'<span(?: class="([^"]*)")?>([^<]*)</span>')
 TOKEN_RULE = re.compile(r'\.highlight-ipynb \.([\w-]+)\s*\{([^}]*)\}')
 
 
-# Empty wrappers that nbconvert writes for JupyterLab's cell controls; the stylesheet hides them.
+# Empty wrappers that nbconvert writes for JupyterLab's cell controls (the stylesheet hides
+# them), attributes that only JupyterLab reads, and runs of blank lines between tags.
 EMPTY_WRAPPER = re.compile(r'<div class="(?:jp-Collapser [\w -]*|jp-InputPrompt jp-InputArea-prompt)">'
                            r'\s*</div>\s*')
+JUPYTERLAB_ATTRIBUTE = re.compile(r' data-(?:mime-)?type="[^"]*"')
+BLANK_BETWEEN_TAGS = re.compile(r">\s{2,}<")
+PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
 
 
 def _compact_code_cells(html: str) -> str:
@@ -523,7 +545,10 @@ def _compact_code_cells(html: str) -> str:
     The copy button becomes the theme's (no inline icon per cell, no hidden second copy of the
     source), and each code cell, which scrolls sideways, can be reached by keyboard.
     """
-    html = EMPTY_WRAPPER.sub("", html)
+    html = JUPYTERLAB_ATTRIBUTE.sub("", EMPTY_WRAPPER.sub("", html))
+    # Whitespace inside <pre> is content; between other tags one line break does what many do.
+    html = "".join(part if part.startswith("<pre") else BLANK_BETWEEN_TAGS.sub(">\n<", part)
+                   for part in PRE.split(html))
     html = COPY_SOURCE.sub("", COPY_CONTROL.sub(
         r'<button class="md-clipboard md-icon" title="Copy to clipboard" '
         r'data-clipboard-target="#\1 pre"></button>'

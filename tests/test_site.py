@@ -94,6 +94,17 @@ def test_notebook_pages_exist_for_every_notebook(site):
 CODE_CELL = re.compile(r'<div [^>]*class="highlight-ipynb[^"]*"><pre>(.*?)</pre>', re.S)
 
 
+def test_each_page_marks_a_glossary_term_once(site):
+    """The first use of a term on a page carries its tooltip; later uses are plain text."""
+    pages = 0
+    for path in sorted(site.rglob("*.html")):
+        marked = re.findall(r'<abbr title="[^"]*">([^<]*)</abbr>', path.read_text(encoding="utf-8"))
+        repeated = sorted({term for term in marked if marked.count(term) > 1})
+        assert not repeated, f"{path.relative_to(site)}: {repeated} marked more than once"
+        pages += bool(marked)
+    assert pages >= 40, "most pages use some glossary term"
+
+
 PROVIDER = (catalogue.ROOT / "scripts" / "templates" / "provider.py").read_text(encoding="utf-8")
 FOLDED = re.compile(r'<p class="notebook-folded"><a href="([^"]+)">')
 

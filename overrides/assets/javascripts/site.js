@@ -114,14 +114,11 @@
       .catch(function (err) { console.error(err); });
   }
 
-  // Glossary terms show their definition as a tooltip on hover and on focus. The first use of
-  // each term on a page takes the keyboard focus; later uses stay out of the tab order, so that
-  // a page with a term on every line does not cost a keyboard user a key press for each.
+  // Glossary terms show their definition as a tooltip on hover and on focus. Only the first
+  // use of each term on a page is marked (the build leaves later uses plain), so each can take
+  // the keyboard focus.
   function focusableTerms() {
-    var seen = {};
     document.querySelectorAll("article abbr[title]").forEach(function (abbr) {
-      if (seen[abbr.textContent]) return;
-      seen[abbr.textContent] = true;
       abbr.tabIndex = 0;
     });
   }
