@@ -18,6 +18,7 @@ import catalogue
 # First visit of a page, before any lazy loading (math, diagrams, figures below the fold).
 TOPIC_PAGE_BYTES = 500_000
 NOTEBOOK_PAGE_BYTES = 1_500_000  # with every figure loaded
+NOTEBOOK_PAGE_HTML_BYTES = 150 * 1024  # the page's own HTML, uncompressed
 MAX_REQUESTS = 15
 SEARCH_INDEX_BYTES = 1_000_000
 FINDABLE = 0.97
@@ -88,6 +89,14 @@ def test_notebook_pages_stay_light_with_all_their_figures(site):
         _, requests = transfer(site, page)
         if size > NOTEBOOK_PAGE_BYTES or requests > MAX_REQUESTS:
             found.append(f"{page.relative_to(site)}: {size} bytes, {requests} eager requests")
+    assert not found, "\n".join(found)
+
+
+def test_notebook_pages_own_html_stays_within_150_kb(site):
+    """Most of a notebook page is the notebook's code: a notebook that outgrows this needs
+    tightening (or splitting into parts), not a larger budget."""
+    found = [f"{page.relative_to(site)}: {page.stat().st_size} bytes"
+             for page in pages(site, "notebooks/") if page.stat().st_size > NOTEBOOK_PAGE_HTML_BYTES]
     assert not found, "\n".join(found)
 
 
