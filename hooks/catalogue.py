@@ -19,6 +19,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 NOTEBOOKS = ROOT / "notebooks"
+# The provider cell that every Phase 3 notebook carries: its one source, and the first line by
+# which the notebook tool and the site find it in a notebook.
+PROVIDER_SOURCE = ROOT / "scripts" / "templates" / "provider.py"
+PROVIDER_MARKER = "# Provider: the language model and the embedding model behind this notebook."
 GLOSSARY = ROOT / "includes" / "glossary.md"
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"

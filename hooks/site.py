@@ -438,7 +438,8 @@ def _clean_notebook(html, page, config, files):
         # One block is a stray Python list repr of another; the rest are real CSS.
         _state["notebook_css"] = "\n".join(b for b in blocks if not b.lstrip().startswith("['"))
     _state["notebook_pages"] = _state.get("notebook_pages", 0) + 1
-    html = _fold_provider_cell(_compact_code_cells(STYLE.sub("", html)), page)
+    html = _drop_jupyterlab_markup(STYLE.sub("", html))
+    html = _fold_provider_cell(_compact_code_cells(html), page)
     _state.setdefault("notebook_classes", set()).update(
         c for attr in re.findall(r'class="([^"]*)"', html) for c in attr.split())
     html = _extract_media(html, page)
@@ -535,6 +536,13 @@ BLANK_BETWEEN_TAGS = re.compile(r">\s{2,}<")
 PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
 
 
+def _drop_jupyterlab_markup(html: str) -> str:
+    html = JUPYTERLAB_ATTRIBUTE.sub("", EMPTY_WRAPPER.sub("", html))
+    # Whitespace inside <pre> is content; between other tags one line break does what many do.
+    return "".join(part if part.startswith("<pre") else BLANK_BETWEEN_TAGS.sub(">\n<", part)
+                   for part in PRE.split(html))
+
+
 def _compact_code_cells(html: str) -> str:
     """Code cells keep their colours with about half the markup.
 
@@ -545,10 +553,6 @@ def _compact_code_cells(html: str) -> str:
     The copy button becomes the theme's (no inline icon per cell, no hidden second copy of the
     source), and each code cell, which scrolls sideways, can be reached by keyboard.
     """
-    html = JUPYTERLAB_ATTRIBUTE.sub("", EMPTY_WRAPPER.sub("", html))
-    # Whitespace inside <pre> is content; between other tags one line break does what many do.
-    html = "".join(part if part.startswith("<pre") else BLANK_BETWEEN_TAGS.sub(">\n<", part)
-                   for part in PRE.split(html))
     html = COPY_SOURCE.sub("", COPY_CONTROL.sub(
         r'<button class="md-clipboard md-icon" title="Copy to clipboard" '
         r'data-clipboard-target="#\1 pre"></button>'
@@ -595,9 +599,6 @@ def _token_kinds(css: str) -> dict[str, str]:
     return kinds
 
 
-# The provider cell's first line, from its one source.
-PROVIDER_MARKER = (catalogue.ROOT / "scripts" / "templates" / "provider.py").read_text(
-    encoding="utf-8").partition("\n")[0]
 PROVIDER_SECTION = "ai-agents/#the-provider-cell"   # where the site shows the cell, once
 SHOWN_CODE = re.compile(r'<button class="md-clipboard[^>]*></button>'
                         r'<div [^>]*class="highlight-ipynb[^"]*"><pre>(.*?)</pre></div>', re.S)
@@ -608,7 +609,7 @@ def _fold_provider_cell(html: str, page) -> str:
     its own. The site shows that code once, on the Phase 3 page; each notebook page shows a
     link to it in the cell's place."""
     def fold(match):
-        if not unescape(TAG.sub("", match.group(1))).startswith(PROVIDER_MARKER):
+        if not unescape(TAG.sub("", match.group(1))).startswith(catalogue.PROVIDER_MARKER):
             return match.group(0)
         target, _, anchor = PROVIDER_SECTION.partition("#")
         href = f"{_page_relative(page, target)}/#{anchor}"

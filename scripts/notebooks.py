@@ -9,10 +9,11 @@
 A notebook is executed as Colab opens it: copied alone into an empty folder, with no
 network model hub and no API keys. Any attempt to reach another host fails the run, naming the
 cell, even when the notebook catches the error. Before it runs, a notebook's provider cell (the
-code cell that starts with PROVIDER_MARKER) is replaced by scripts/templates/provider.py, the
-one source of that cell. Its outputs are saved with volatile metadata stripped,
-and a hash of its code cells is recorded in metadata.roadmap.code_sha256 so the tests can
-tell when code changed after the outputs were made.
+code cell that starts with catalogue.PROVIDER_MARKER) is replaced by
+scripts/templates/provider.py, the one source of that cell. Its outputs are saved with
+volatile metadata stripped, and a hash of its code cells is recorded in
+metadata.roadmap.code_sha256 so the tests can tell when code changed after the outputs were
+made.
 """
 
 from __future__ import annotations
@@ -49,8 +50,6 @@ OFFLINE_ENV = {
 }
 NO_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "HF_TOKEN",
            "PINECONE_API_KEY")
-PROVIDER_SOURCE = Path(__file__).resolve().parent / "templates" / "provider.py"
-PROVIDER_MARKER = "# Provider: the language model and the embedding model behind this notebook."
 
 # Runs in the kernel before the first cell (an IPython startup file). Sockets to any host other
 # than this machine are refused, and every attempt is logged for run_alone to report.
@@ -120,12 +119,12 @@ def pinned_libraries() -> list[str]:
 
 def provider_cells(nb) -> list[int]:
     return [i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and c.source.startswith(PROVIDER_MARKER)]
+            if c.cell_type == "code" and c.source.startswith(catalogue.PROVIDER_MARKER)]
 
 
 def sync_provider(nb) -> bool:
     """Replace every provider cell with the one source; True when something changed."""
-    source = PROVIDER_SOURCE.read_text(encoding="utf-8").rstrip("\n")
+    source = catalogue.PROVIDER_SOURCE.read_text(encoding="utf-8").rstrip("\n")
     changed = False
     for index in provider_cells(nb):
         changed |= nb.cells[index].source != source

@@ -135,7 +135,7 @@ def test_local_sockets_stay_allowed(tmp_path):
     tool.run_alone(path)
 
 
-PROVIDER = tool.PROVIDER_SOURCE.read_text(encoding="utf-8").rstrip("\n")
+PROVIDER = catalogue.PROVIDER_SOURCE.read_text(encoding="utf-8").rstrip("\n")
 PHASE_3 = [p for p in NOTEBOOKS if (o := catalogue.load().notebook_owner(f"notebooks/{p.name}"))
            and o.meta.get("phase") == 3]
 
@@ -144,9 +144,9 @@ PHASE_3 = [p for p in NOTEBOOKS if (o := catalogue.load().notebook_owner(f"noteb
 def test_phase_3_notebooks_carry_the_one_provider_cell(path):
     nb = nbformat.read(path, as_version=4)
     cells = tool.provider_cells(nb)
-    assert len(cells) == 1, f"{path.name}: one provider cell, starting with {tool.PROVIDER_MARKER!r}"
+    assert len(cells) == 1, f"{path.name}: one provider cell, starting with {catalogue.PROVIDER_MARKER!r}"
     assert nb.cells[cells[0]].source == PROVIDER, \
-        f"{path.name}: provider cell drifted from {tool.PROVIDER_SOURCE.name}: run make notebooks"
+        f"{path.name}: provider cell drifted from {catalogue.PROVIDER_SOURCE.name}: run make notebooks"
 
 
 def test_provider_drift_is_reported(tmp_path, cat, config):

@@ -105,7 +105,7 @@ def test_each_page_marks_a_glossary_term_once(site):
     assert pages >= 40, "most pages use some glossary term"
 
 
-PROVIDER = (catalogue.ROOT / "scripts" / "templates" / "provider.py").read_text(encoding="utf-8")
+PROVIDER = catalogue.PROVIDER_SOURCE.read_text(encoding="utf-8")
 FOLDED = re.compile(r'<p class="notebook-folded"><a href="([^"]+)">')
 
 
