@@ -426,8 +426,13 @@ def _freshness(page) -> str:
         return ""
     day = datetime.date.fromisoformat(meta["executed"])
     libraries = ", ".join(f"{name} {version}" for name, version in env["libraries"].items())
+    took = ""
+    if meta.get("seconds") is not None and meta.get("cores"):
+        minutes, seconds = divmod(meta["seconds"], 60)
+        took = (f" in {minutes} min {seconds} s" if minutes else f" in {seconds} s") + \
+            f" on a {meta['cores']}-core CPU,"
     return (f'<p class="notebook-freshness">Outputs produced on '
-            f'<time datetime="{day.isoformat()}">{day.day} {day:%B %Y}</time> with Python '
+            f'<time datetime="{day.isoformat()}">{day.day} {day:%B %Y}</time>{took} with Python '
             f'{env["python"]}{", " + libraries if libraries else ""}.</p>\n')
 
 

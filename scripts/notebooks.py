@@ -48,6 +48,9 @@ OFFLINE_ENV = {
     "PYTHONHASHSEED": "0",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
+# What caps a kernel's compute threads: OpenMP (torch), the BLAS libraries (NumPy), Rust's rayon
+# (tokenizers).
+THREAD_LIMITS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS")
 NO_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "HF_TOKEN",
            "PINECONE_API_KEY")
 
@@ -87,9 +90,14 @@ class NotebookError(RuntimeError):
     """A notebook failed: names the file, the cell and the error."""
 
     def __init__(self, name: str, cell: int, error: str, source: str = ""):
-        first = source.strip().splitlines()[0] if source.strip() else ""
-        super().__init__(f"{name}: cell {cell} ({first[:60]!r}) failed: {error}")
+        # All four in args, so the error survives the trip back from a worker process.
+        super().__init__(name, cell, error, source)
         self.name, self.cell = name, cell
+
+    def __str__(self) -> str:
+        name, cell, error, source = self.args
+        first = source.strip().splitlines()[0] if source.strip() else ""
+        return f"{name}: cell {cell} ({first[:60]!r}) failed: {error}"
 
 
 def code_hash(nb) -> str:
@@ -132,16 +140,19 @@ def sync_provider(nb) -> bool:
     return changed
 
 
-def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNode:
-    """Execute a copy of the notebook in an empty temporary folder; return it with outputs."""
+def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S,
+              threads: int | None = None) -> nbformat.NotebookNode:
+    """Execute a copy of the notebook in an empty temporary folder; return it with outputs.
+    `threads` caps the kernel's compute threads (default: the libraries use every core)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     nb = nbformat.read(path, as_version=4)
     sync_provider(nb)
-    saved = {k: os.environ.get(k) for k in [*OFFLINE_ENV, *NO_KEYS, "IPYTHONDIR",
+    limits = {name: str(threads) for name in THREAD_LIMITS} if threads else {}
+    saved = {k: os.environ.get(k) for k in [*OFFLINE_ENV, *NO_KEYS, *THREAD_LIMITS, "IPYTHONDIR",
                                             "ROADMAP_NETWORK_LOG"]}
-    os.environ.update(OFFLINE_ENV)
+    os.environ.update(OFFLINE_ENV | limits)
     for key in NO_KEYS:
         os.environ.pop(key, None)
     try:
@@ -187,6 +198,36 @@ def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNod
                 os.environ[key] = value
     nb.metadata.setdefault("roadmap", {})["environment"] = environment
     return nb
+
+
+def recorded_seconds(path: Path) -> float:
+    """How long the notebook's last `execute` took; infinite if it was never timed."""
+    nb = nbformat.read(path, as_version=4)
+    return nb.metadata.get("roadmap", {}).get("seconds", float("inf"))
+
+
+def _timed_run(path: Path, threads: int, timeout: int) -> float:
+    start = time.perf_counter()
+    run_alone(path, timeout, threads)
+    return time.perf_counter() - start
+
+
+def start_side_by_side(paths: list[Path], workers: int | None = None):
+    """Start running the notebooks alone, `workers` at a time (default: one per core); return
+    the pool and {path: future of its run time in seconds}. Each kernel gets its share of the
+    cores: two kernels that each spread over every core slow each other down many times over.
+    A cell's time limit grows in proportion, since it runs with a share of the machine. The
+    longest runs (as recorded by `execute`) start first, so that a short one ends the suite."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    cores = os.cpu_count() or 1
+    workers = workers or cores
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    longest_first = sorted(paths, key=lambda p: -recorded_seconds(p))
+    threads, timeout = max(1, cores // workers), CELL_TIMEOUT_S * workers
+    futures = {path: pool.submit(_timed_run, path, threads, timeout) for path in longest_first}
+    return pool, futures
 
 
 def strip_volatile(nb) -> None:
@@ -279,14 +320,17 @@ def execute(paths: list[Path]) -> int:
             print(f"  FAILED: {exc}", flush=True)
             failures += 1
             continue
+        took = time.perf_counter() - start
         strip_volatile(nb)
         sync_badges(nb, path, config, cat)
+        # The run time is shown on the notebook's page, and orders the test suite's runs.
         nb.metadata["roadmap"] = {"code_sha256": code_hash(nb),
                                   "executed": time.strftime("%Y-%m-%d", time.gmtime()),
+                                  "seconds": round(took), "cores": os.cpu_count(),
                                   "environment": nb.metadata["roadmap"]["environment"]}
         nbformat.write(nb, path)
         size = path.stat().st_size / 1024
-        print(f"  ok in {time.perf_counter() - start:.1f} s, {size:.0f} KB", flush=True)
+        print(f"  ok in {took:.1f} s, {size:.0f} KB", flush=True)
     return 1 if failures else 0
 
 

@@ -3,6 +3,7 @@ fresh; each follows the template; and the notebook tool reports failures precise
 
 from __future__ import annotations
 
+import os
 import re
 
 import nbformat
@@ -16,9 +17,9 @@ MAX_BYTES = 1_000_000
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_runs_alone_offline(path):
+def test_runs_alone_offline(path, notebook_runs, record_property):
     """Copied alone into an empty folder, no network, no keys: every cell and check passes."""
-    tool.run_alone(path)
+    record_property("seconds", notebook_runs[path].result())
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -53,6 +54,9 @@ def test_follows_the_template(path):
     assert any(c.cell_type == "code" and "assert " in c.source for c in cells[checks:]), \
         "the Checks section asserts what the notebook taught"
     assert not re.search(r"\bfetch_\w+\(", code), "scikit-learn's fetch_* functions download data"
+    # The suite runs notebooks side by side, each kernel held to its share of the cores.
+    assert all(int(n) <= 1 for n in re.findall(r"set_num_threads\((\d+)\)", code)), \
+        "never raises the thread count"
 
 
 def test_printed_text_is_saved_as_one_block():
@@ -87,6 +91,17 @@ def test_failure_names_notebook_cell_and_error(tmp_path):
         tool.run_alone(path)
     message = str(err.value)
     assert "broken.ipynb" in message and "cell 1" in message and "x should be two" in message
+
+
+def test_failure_side_by_side_names_notebook_cell_and_error(tmp_path):
+    """The suite runs notebooks in worker processes: the error comes back whole."""
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    path = _notebook(tmp_path, ["import os; threads = os.environ['OMP_NUM_THREADS']",
+                                f"assert threads == '{share}', threads", "assert False, 'checked'"])
+    pool, futures = tool.start_side_by_side([path], workers=2)
+    with pool, pytest.raises(tool.NotebookError) as err:
+        futures[path].result()
+    assert str(err.value).startswith("broken.ipynb: cell 2 (") and "AssertionError: checked" in str(err.value)
 
 
 def test_cell_timeout_is_reported(tmp_path):

@@ -218,7 +218,7 @@ def test_edit_links_point_at_the_source_file(site, config):
         assert f"{repo}/edit/{branch}/notebooks/{nb.name}" in html
 
 
-def test_notebook_pages_say_when_and_with_what_outputs_were_made(site):
+def test_notebook_pages_say_when_how_fast_and_with_what_outputs_were_made(site):
     """From the notebook's own metadata, written by `make notebooks`."""
     for path in sorted(catalogue.NOTEBOOKS.glob("*.ipynb")):
         meta = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("roadmap", {})
@@ -229,6 +229,10 @@ def test_notebook_pages_say_when_and_with_what_outputs_were_made(site):
         text = line.group(1)
         assert f'datetime="{meta["executed"]}"' in text
         assert f'Python {meta["environment"]["python"]}' in text
+        assert "seconds" in meta, f"{path.name}: run time not recorded; execute it with make notebooks"
+        minutes, seconds = divmod(meta["seconds"], 60)
+        assert f"in {minutes} min {seconds} s" in text if minutes else f"in {seconds} s" in text
+        assert f"on a {meta['cores']}-core CPU" in text
         for name, version in meta["environment"]["libraries"].items():
             assert f"{name} {version}" in text, (path.name, name)
 
