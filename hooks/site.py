@@ -376,6 +376,7 @@ def on_page_content(html, page, config, files):
     else:
         html = COMPARISON_TABLE.sub(_row_headers, html)
         html = PLAIN_TOKEN.sub(r"\1", html)
+    html = html.replace('<a class="headerlink" ', '<a class="headerlink" aria-label="Permanent link" ')
     return _first_use_of_each_term(html)
 
 
@@ -385,14 +386,15 @@ GLOSSARY_TERM = re.compile(r'<abbr title="[^"]*">([^<]*)</abbr>')
 def _first_use_of_each_term(html: str) -> str:
     """A glossary term shows its definition where a page first uses it, as a printed book
     defines a term once: later uses are plain text. Every tooltip costs the theme a component
-    to set up when the page loads, and a page can use a term dozens of times."""
+    to set up when the page loads, and a page can use a term dozens of times. The first use
+    takes the keyboard focus, which shows its tooltip."""
     seen: set[str] = set()
 
     def first(match):
         if match.group(1) in seen:
             return match.group(1)
         seen.add(match.group(1))
-        return match.group(0)
+        return match.group(0).replace("<abbr ", '<abbr tabindex="0" ', 1)
 
     return GLOSSARY_TERM.sub(first, html)
 

@@ -95,14 +95,26 @@ CODE_CELL = re.compile(r'<div [^>]*class="highlight-ipynb[^"]*"><pre>(.*?)</pre>
 
 
 def test_each_page_marks_a_glossary_term_once(site):
-    """The first use of a term on a page carries its tooltip; later uses are plain text."""
+    """The first use of a term on a page carries its tooltip, and takes the keyboard focus;
+    later uses are plain text."""
     pages = 0
     for path in sorted(site.rglob("*.html")):
-        marked = re.findall(r'<abbr title="[^"]*">([^<]*)</abbr>', path.read_text(encoding="utf-8"))
+        found = re.findall(r'<abbr ([^>]*)>([^<]*)</abbr>', path.read_text(encoding="utf-8"))
+        marked = [term for attributes, term in found if "title=" in attributes]
         repeated = sorted({term for term in marked if marked.count(term) > 1})
         assert not repeated, f"{path.relative_to(site)}: {repeated} marked more than once"
+        assert all('tabindex="0"' in attributes for attributes, _ in found), path.relative_to(site)
         pages += bool(marked)
     assert pages >= 40, "most pages use some glossary term"
+
+
+def test_permalinks_are_named_without_a_tooltip(site):
+    """A heading's permalink has a name for screen readers and no title: the theme would set up
+    a tooltip for every title when the page loads, and a long page has dozens of headings."""
+    links = [link for path in sorted(site.rglob("*.html"))
+             for link in re.findall(r'<a class="headerlink"[^>]*>', path.read_text(encoding="utf-8"))]
+    assert len(links) > 500
+    assert all('aria-label="Permanent link"' in link and "title=" not in link for link in links)
 
 
 PROVIDER = catalogue.PROVIDER_SOURCE.read_text(encoding="utf-8")

@@ -2,8 +2,7 @@
 // pages that need them, and renders math and diagrams when they come near the viewport, so a
 // page's first paint pays only for what is on screen. Runs after every page change (Material's
 // instant navigation swaps the content without reloading scripts, so this runs on each
-// document$ emission). Also gives the theme's search dialog an accessible name, and lets the
-// keyboard reach glossary terms.
+// document$ emission). Also gives the theme's search dialog an accessible name.
 (function () {
   "use strict";
   // Resolve the relative paths now: after instant navigation, relative URLs would resolve
@@ -114,15 +113,6 @@
       .catch(function (err) { console.error(err); });
   }
 
-  // Glossary terms show their definition as a tooltip on hover and on focus. Only the first
-  // use of each term on a page is marked (the build leaves later uses plain), so each can take
-  // the keyboard focus.
-  function focusableTerms() {
-    document.querySelectorAll("article abbr[title]").forEach(function (abbr) {
-      abbr.tabIndex = 0;
-    });
-  }
-
   var search = document.querySelector(".md-search[role=dialog]");
   if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Search");
 
@@ -131,6 +121,5 @@
     observers = [];
     renderMath();
     renderDiagrams();
-    focusableTerms();
   });
 })();
