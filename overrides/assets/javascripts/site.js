@@ -52,11 +52,14 @@
 
   var MATH = ".arithmatex, .jp-RenderedMarkdown";
 
+  // Formulas render when they come within 300px of the screen: enough to be ready before a
+  // reader scrolls to them, and on a phone a page then typesets about one screen of math as it
+  // loads (a margin of 1200px typeset three, and added half again to its blocking time).
   function renderMath() {
     var nodes = Array.prototype.filter.call(document.querySelectorAll(MATH), function (el) {
       return /\$|\\\(|\\\[/.test(el.textContent);
     });
-    whenNear(nodes, "1200px", typeset);
+    whenNear(nodes, "300px", typeset);
   }
 
   function typeset(nodes) {
