@@ -212,17 +212,16 @@ def _timed_run(path: Path, threads: int, timeout: int) -> float:
     return time.perf_counter() - start
 
 
-def start_side_by_side(paths: list[Path], workers: int | None = None):
-    """Start running the notebooks alone, `workers` at a time (default: one per core); return
-    the pool and {path: future of its run time in seconds}. Each kernel gets its share of the
-    cores: two kernels that each spread over every core slow each other down many times over.
-    A cell's time limit grows in proportion, since it runs with a share of the machine. The
-    longest runs (as recorded by `execute`) start first, so that a short one ends the suite."""
+def start_side_by_side(paths: list[Path], workers: int):
+    """Start running the notebooks alone, `workers` at a time; return the pool and
+    {path: future of its run time in seconds}. Each kernel gets its share of the cores: two
+    kernels that each spread over every core slow each other down many times over. A cell's
+    time limit grows in proportion, since it runs with a share of the machine. The longest runs
+    (as recorded by `execute`) start first, so that a short one ends the suite."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     cores = os.cpu_count() or 1
-    workers = workers or cores
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     longest_first = sorted(paths, key=lambda p: -recorded_seconds(p))
     threads, timeout = max(1, cores // workers), CELL_TIMEOUT_S * workers
