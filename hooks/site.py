@@ -848,9 +848,31 @@ def _restore_the_page(context, page, config, nav):
 on_page_context = CombinedEvent(_show_search_the_text, _restore_the_page)
 
 
+# --- The theme's palette stylesheet -------------------------------------------------------------
+
+# The theme stops every transition while the colour scheme changes with this rule, and sets and
+# clears `data-md-color-switching` on <body> as each page starts. A rule on every descendant of
+# <body> makes each of those two changes restyle the whole page: on a long topic page, a few
+# hundred milliseconds of a phone's time before it answers a tap. Without the rule, colours
+# fade for a quarter of a second when a reader switches the scheme.
+COLOUR_SWITCHING_RULE = ("[data-md-color-switching] *,[data-md-color-switching] :after,"
+                         "[data-md-color-switching] :before{transition-duration:0s!important}")
+
+
+def _drop_colour_switching_rule(site_dir: str) -> None:
+    for sheet in (Path(site_dir) / "assets" / "stylesheets").glob("palette.*.min.css"):
+        css = sheet.read_text(encoding="utf-8")
+        if COLOUR_SWITCHING_RULE in css:
+            sheet.write_text(css.replace(COLOUR_SWITCHING_RULE, ""), encoding="utf-8")
+        elif "data-md-color-switching" in css:
+            log.warning("%s: the theme's colour-switching rule has changed; update "
+                        "COLOUR_SWITCHING_RULE in hooks/site.py to match it", sheet.name)
+
+
 @event_priority(-100)  # after the search plugin has written its index
 def on_post_build(config):
     _compact_search_index(config.site_dir)
+    _drop_colour_switching_rule(config.site_dir)
     for dest, data in _state.get("media", {}).items():
         out = Path(config.site_dir) / dest
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -158,3 +158,24 @@ def test_the_indexer_reads_code_but_not_outputs_and_the_page_keeps_both():
     assert "<pre data-search-exclude></pre>" in page.content and "Done." in page.content
     hook._restore_the_page({}, page, None, None)
     assert page.content == original.replace(" data-search-exclude", ""), "the page itself is whole"
+
+
+def test_pages_start_without_a_restyle_of_every_element_for_the_colour_scheme(site, tmp_path,
+                                                                              caplog):
+    """The theme's rule on every element while the scheme switches is gone from the built
+    stylesheet; if the theme changes that rule, the build says so instead of keeping it."""
+    import material
+
+    theme = Path(material.__file__).parent / "templates" / "assets" / "stylesheets"
+    shipped = [p.read_text(encoding="utf-8") for p in theme.glob("palette.*.min.css")]
+    assert shipped and all(hook.COLOUR_SWITCHING_RULE in css for css in shipped)
+    built = list((site / "assets" / "stylesheets").glob("palette.*.min.css"))
+    assert built and all("data-md-color-switching" not in p.read_text(encoding="utf-8")
+                         for p in built)
+
+    sheet = tmp_path / "assets" / "stylesheets" / "palette.0.min.css"
+    sheet.parent.mkdir(parents=True)
+    sheet.write_text("[data-md-color-switching] *{transition:none}", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        hook._drop_colour_switching_rule(str(tmp_path))
+    assert "update COLOUR_SWITCHING_RULE" in caplog.text
