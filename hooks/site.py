@@ -23,6 +23,7 @@ import posixpath
 import re
 import sys
 from html import escape, unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -376,8 +377,80 @@ def on_page_content(html, page, config, files):
     else:
         html = COMPARISON_TABLE.sub(_row_headers, html)
         html = PLAIN_TOKEN.sub(r"\1", html)
+        if (page.meta or {}).get("kind") == "topic":
+            html = _box_sections_below_the_opening(html)
     html = html.replace('<a class="headerlink" ', '<a class="headerlink" aria-label="Permanent link" ')
     return _first_use_of_each_term(html)
+
+
+class _TopLevel(HTMLParser):
+    """Where each top-level element of an HTML fragment starts: (offset, tag) pairs."""
+
+    VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=False)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
+        self.depth = 0
+        self.starts: list[tuple[int, str]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0:
+            line, column = self.getpos()
+            self.starts.append((self.line_starts[line - 1] + column, tag))
+        if tag not in self.VOID:
+            self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if self.depth == 0:
+            line, column = self.getpos()
+            self.starts.append((self.line_starts[line - 1] + column, tag))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID:
+            self.depth -= 1
+
+
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# The theme measures code blocks and content tabs as a page loads, and diagrams are drawn when
+# they come near the screen: a section holding one is left as it is.
+MEASURED = re.compile(r'<pre\b|class="tabbed-set|mermaid')
+
+
+def _box_sections_below_the_opening(html: str) -> str:
+    """Puts what follows each heading of a topic page after its opening in a `section-body`
+    box, which the browser styles and lays out only when it comes near the screen (site.css):
+    a long page costs a phone little more to start than a short one. The opening (everything
+    before the second `h2`, more than a phone's first screen) is left alone, so nothing a
+    reader sees first moves as the page loads. Headings stay outside the boxes, so the table of
+    contents finds them without drawing the sections between them. The home and phase pages
+    are short and keep their progress dashboards drawn: text not yet drawn has no innerText.
+    """
+    starts = _TopLevel(html).starts
+    h2 = [offset for offset, tag in starts if tag == "h2"]
+    if len(h2) < 2:
+        return html
+    blocks = [(offset, tag) for offset, tag in starts if offset >= h2[1]]
+    out, run = [html[:h2[1]]], []
+    # Each top-level element, with the whitespace after it; a heading ends a run of blocks.
+    for (offset, tag), (end, _) in zip(blocks, [*blocks[1:], (len(html), "")], strict=True):
+        if tag in HEADING_TAGS:
+            out.append(_section_body("".join(run)))
+            out.append(html[offset:end])
+            run = []
+        else:
+            run.append(html[offset:end])
+    out.append(_section_body("".join(run)))
+    return "".join(out)
+
+
+def _section_body(run: str) -> str:
+    if not run.strip() or MEASURED.search(run):
+        return run
+    body = run.rstrip()
+    return f'<div class="section-body">{body}</div>{run[len(body):]}'
 
 
 GLOSSARY_TERM = re.compile(r'<abbr title="[^"]*">([^<]*)</abbr>')

@@ -48,6 +48,23 @@ def test_topic_page_renders_math_and_links_its_notebook(page, served_site):
     page.locator(".jp-RenderedMarkdown .katex").first.wait_for(timeout=20000)
 
 
+def test_sections_far_below_are_drawn_as_they_come_near(page, served_site):
+    page.goto(served_site + TOPIC)
+    boxes = page.locator("article .section-body")
+    assert boxes.count() >= 10
+    drawn = "e => e.checkVisibility({contentVisibilityAuto: true})"
+    # At the top of the page, the browser skips the contents of the last sections...
+    assert not boxes.last.locator(":scope > *").first.evaluate(drawn)
+    # ...and the table of contents takes a reader to them, heading at the top, text drawn.
+    heading = page.locator("article h2[id]").last
+    page.locator(f".md-sidebar--secondary a[href$='#{heading.get_attribute('id')}']").click()
+    page.wait_for_function("""id => { const top = document.getElementById(id)
+                                        .getBoundingClientRect().top;
+                                      return top >= 0 && top < 150 }""",
+                           arg=heading.get_attribute("id"), timeout=5000)
+    assert boxes.last.locator(":scope > *").first.evaluate(drawn)
+
+
 def test_notebook_page_shows_outputs_and_images(page, served_site):
     page.goto(served_site + NOTEBOOK)
     images = page.locator(".jp-OutputArea-output img")

@@ -179,3 +179,28 @@ def test_pages_start_without_a_restyle_of_every_element_for_the_colour_scheme(si
     with caplog.at_level("WARNING"):
         hook._drop_colour_switching_rule(str(tmp_path))
     assert "update COLOUR_SWITCHING_RULE" in caplog.text
+
+
+def test_sections_below_a_pages_opening_are_boxed_to_be_drawn_when_near():
+    html = ("<h1>T</h1>\n<p>lead</p>\n<h2>A</h2>\n<p>first screen</p>\n"
+            "<h2>B</h2>\n<p>one</p>\n<ul>\n<li>two</li>\n</ul>\n"
+            "<h3>C</h3>\n<div class=\"highlight\"><pre><code>x</code></pre></div>\n"
+            "<h2>D</h2>\n<div class=\"admonition\"><h3>inside</h3><p>q</p></div>\n<hr>\n<p>end</p>\n")
+    assert hook._box_sections_below_the_opening(html) == (
+        "<h1>T</h1>\n<p>lead</p>\n<h2>A</h2>\n<p>first screen</p>\n"
+        '<h2>B</h2>\n<div class="section-body"><p>one</p>\n<ul>\n<li>two</li>\n</ul></div>\n'
+        # Code is measured by the theme as the page loads: its section is left as it is.
+        "<h3>C</h3>\n<div class=\"highlight\"><pre><code>x</code></pre></div>\n"
+        '<h2>D</h2>\n<div class="section-body"><div class="admonition"><h3>inside</h3><p>q</p>'
+        "</div>\n<hr>\n<p>end</p></div>\n")
+    assert hook._box_sections_below_the_opening("<h1>T</h1><h2>A</h2><p>x</p>") \
+        == "<h1>T</h1><h2>A</h2><p>x</p>", "a page with one section has only its opening"
+
+
+def test_long_pages_box_their_sections_and_keep_their_headings_outside(site, cat):
+    for topic in cat.topics:
+        html = (site / topic.url / "index.html").read_text(encoding="utf-8")
+        article = html.split("<article", 1)[1].split("</article>", 1)[0]
+        boxes = article.count('<div class="section-body">')
+        assert boxes >= 2, (topic.src, boxes)
+        assert not re.search(r'<div class="section-body">\s*<h[1-6]', article), topic.src
