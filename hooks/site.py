@@ -10,6 +10,9 @@
   home pages get the containers and data that overrides/assets/javascripts/progress.js fills.
 - Notebook pages lose nbconvert's inline CSS (moved to one shared stylesheet) and its MathJax
   script; links in their Markdown cells to the site are made relative and checked.
+- What slows a phone as a page opens: topic pages box their sections below the opening so the
+  browser draws them only near the screen, and the theme's palette stylesheet loses a rule that
+  restyled every element as each page started.
 """
 
 from __future__ import annotations
@@ -442,7 +445,10 @@ def _box_sections_below_the_opening(html: str) -> str:
             run = []
         else:
             run.append(html[offset:end])
-    out.append(_section_body("".join(run)))
+    # The last section stays drawn. A box not drawn yet keeps its estimated height, and what it
+    # holds can overflow it: at the end of a page, onto the dark footer, where Lighthouse
+    # judged a link's contrast against the footer's background.
+    out.append("".join(run))
     return "".join(out)
 
 

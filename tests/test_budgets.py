@@ -185,14 +185,17 @@ def test_sections_below_a_pages_opening_are_boxed_to_be_drawn_when_near():
     html = ("<h1>T</h1>\n<p>lead</p>\n<h2>A</h2>\n<p>first screen</p>\n"
             "<h2>B</h2>\n<p>one</p>\n<ul>\n<li>two</li>\n</ul>\n"
             "<h3>C</h3>\n<div class=\"highlight\"><pre><code>x</code></pre></div>\n"
-            "<h2>D</h2>\n<div class=\"admonition\"><h3>inside</h3><p>q</p></div>\n<hr>\n<p>end</p>\n")
+            "<h2>D</h2>\n<div class=\"admonition\"><h3>inside</h3><p>q</p></div>\n<hr>\n<p>d</p>\n"
+            "<h2>E</h2>\n<p>last</p>\n")
     assert hook._box_sections_below_the_opening(html) == (
         "<h1>T</h1>\n<p>lead</p>\n<h2>A</h2>\n<p>first screen</p>\n"
         '<h2>B</h2>\n<div class="section-body"><p>one</p>\n<ul>\n<li>two</li>\n</ul></div>\n'
         # Code is measured by the theme as the page loads: its section is left as it is.
         "<h3>C</h3>\n<div class=\"highlight\"><pre><code>x</code></pre></div>\n"
         '<h2>D</h2>\n<div class="section-body"><div class="admonition"><h3>inside</h3><p>q</p>'
-        "</div>\n<hr>\n<p>end</p></div>\n")
+        "</div>\n<hr>\n<p>d</p></div>\n"
+        # The last section stays drawn: a long one would overflow its box onto the footer.
+        "<h2>E</h2>\n<p>last</p>\n")
     assert hook._box_sections_below_the_opening("<h1>T</h1><h2>A</h2><p>x</p>") \
         == "<h1>T</h1><h2>A</h2><p>x</p>", "a page with one section has only its opening"
 
