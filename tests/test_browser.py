@@ -65,16 +65,6 @@ def test_sections_far_below_are_drawn_as_they_come_near(page, served_site):
     assert boxes.last.locator(":scope > *").first.evaluate(drawn)
 
 
-def test_the_theme_starts_with_nothing_left_to_mark_on_the_page(page, served_site):
-    """The classes the theme's script adds to <html> are there from the start (main.html), and
-    what they are for still works: the keyboard focus is marked for the focus styles."""
-    page.goto(served_site + TOPIC)
-    assert set(page.evaluate("document.documentElement.className").split()) >= \
-        {"js", "js-focus-visible"}
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.classList.contains('focus-visible')")
-
-
 def test_notebook_page_shows_outputs_and_images(page, served_site):
     page.goto(served_site + NOTEBOOK)
     images = page.locator(".jp-OutputArea-output img")
