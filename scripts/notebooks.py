@@ -165,8 +165,10 @@ def run_alone(path: Path, timeout: int = CELL_TIMEOUT_S,
             network_log.touch()
             os.environ["IPYTHONDIR"], os.environ["ROADMAP_NETWORK_LOG"] = ipython, str(network_log)
             shutil.copy(path, Path(tmp) / path.name)
-            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                    resources={"metadata": {"path": tmp}})
+            # The kernel's start gets the cell's limit too: started beside another kernel on a
+            # loaded machine, one took over nbclient's default minute to answer.
+            client = NotebookClient(nb, timeout=timeout, startup_timeout=timeout,
+                                    kernel_name="python3", resources={"metadata": {"path": tmp}})
             with client.setup_kernel():
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
