@@ -400,9 +400,7 @@ class _TopLevel(HTMLParser):
         self.close()
 
     def handle_starttag(self, tag, attrs):
-        if self.depth == 0:
-            line, column = self.getpos()
-            self.starts.append((self.line_starts[line - 1] + column, tag))
+        self.handle_startendtag(tag, attrs)
         if tag not in self.VOID:
             self.depth += 1
 
