@@ -134,10 +134,13 @@ def headings(body: str, level: int = 2) -> list[str]:
 
 
 TASK_ITEM = re.compile(r"^(\s*[-*+] \[[ xX]\] )(.+?)\s*$")
+# An item may end with `<!-- key: old-key -->` to keep the key its earlier words gave it, so that
+# rewording an item keeps the ticks learners already gave it.
+KEY_MARKER = re.compile(r"\s*<!-- key: ([a-z0-9]+(?:-[a-z0-9]+)*) -->$")
 
 
 def item_slug(text: str) -> str:
-    """A checklist item's stable key: its words, without Markdown, lowercased and joined by '-'."""
+    """A checklist item's key from its words: without Markdown, lowercased and joined by '-'."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)   # [label](url) -> label
     text = re.sub(r"<[^>]+>", "", text)
     words = re.findall(r"[a-z0-9]+", text.lower())
@@ -145,11 +148,17 @@ def item_slug(text: str) -> str:
 
 
 def task_items(body: str) -> list[tuple[int, str]]:
-    """(last line number, unique slug) of every task-list item outside fenced code.
+    """(last line number, key) of every task-list item outside fenced code.
 
     An item may wrap onto indented continuation lines; its key is made from all of its text,
-    and the line number is its last line (where the site hook tags it).
+    unless the item ends with a key marker, and the line number is its last line (where the
+    site hook tags it). Items with the same words get -2, -3... in order.
     """
+    return [(last, key) for last, key, _ in _task_items(body)]
+
+
+def _task_items(body: str) -> list[tuple[int, str, str]]:
+    """(last line number, key, text) of every task-list item; see task_items."""
     lines = body.splitlines()
     found, seen, fenced = [], set(), False
     for number, line in enumerate(lines):
@@ -164,12 +173,29 @@ def task_items(body: str) -> list[tuple[int, str]]:
                and lines[last + 1].strip() and not re.match(r"\s*([-*+]|\d+\.) ", lines[last + 1])):
             last += 1
             text += " " + lines[last].strip()
-        slug, n = item_slug(text), 2
-        while slug in seen:
-            slug, n = f"{item_slug(text)}-{n}", n + 1
+        marker = KEY_MARKER.search(text)
+        if marker:
+            slug = marker.group(1)
+        else:
+            slug, n = item_slug(text), 2
+            while slug in seen:
+                slug, n = f"{item_slug(text)}-{n}", n + 1
         seen.add(slug)
-        found.append((last, slug))
+        found.append((last, slug, text))
     return found
+
+
+def check_task_keys(body: str) -> list[str]:
+    """Key markers must be well formed and keep every item's key its own."""
+    errors, items = [], _task_items(body)
+    keys = [key for _, key, _ in items]
+    for _, key, text in items:
+        if re.search(r"<!--\s*key\b", text) and not KEY_MARKER.search(text):
+            errors.append(f"checklist item '{text}': write its key marker as "
+                          "'<!-- key: words-joined-by-hyphens -->' at the very end")
+        if keys.count(key) > 1:
+            errors.append(f"checklist key '{key}' is given to more than one item")
+    return list(dict.fromkeys(errors))
 
 
 def check_topic_body(page: Page) -> list[str]:
@@ -188,6 +214,7 @@ def check_topic_body(page: Page) -> list[str]:
             errors.append("no explanation section between Prerequisites and Companion notebook")
     if not re.search(r"^- \[ \] ", page.body, re.M):
         errors.append("no task-list items ('- [ ] ...') under 'What you will be able to do'")
+    errors += check_task_keys(page.body)
     for marker in (PREREQUISITES_MARKER, NOTEBOOKS_MARKER):
         if marker not in page.body:
             errors.append(f"missing marker {marker}")

@@ -263,6 +263,9 @@ def on_page_markdown(markdown, page, config, files):
     if cat is None:
         return markdown
     meta = page.meta or {}
+    if meta.get("kind") != "topic":  # the catalogue checks topic pages
+        for problem in catalogue.check_task_keys(markdown):
+            log.warning("%s: %s", page.file.src_uri, problem)
     markdown = _mark_task_items(markdown, _progress_scope(page))
     if meta.get("kind") == "topic":
         markdown = _insert_topic_status(markdown, meta["id"])
@@ -294,9 +297,11 @@ def _progress_scope(page) -> str:
 
 
 def _mark_task_items(markdown: str, scope: str) -> str:
-    """Tag each checklist item with its stable key; on_page_content moves it onto the checkbox."""
+    """Tag each checklist item with its stable key, in place of its key marker if it has one;
+    on_page_content moves the key onto the checkbox."""
     lines = markdown.split("\n")
     for number, slug in catalogue.task_items(markdown):
+        lines[number] = catalogue.KEY_MARKER.sub("", lines[number].rstrip())
         lines[number] += f' <span class="progress-key" data-key="{scope}/{slug}"></span>'
     return "\n".join(lines)
 

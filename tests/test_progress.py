@@ -135,6 +135,46 @@ def test_keys_come_from_the_topic_id_not_the_page_address():
     assert hook._progress_scope(other) == "progress"
 
 
+def test_a_reworded_item_keeps_its_key_with_a_marker():
+    """An item ending with a key marker keeps that key; the marker itself is not shown."""
+    hook = _site_hook()
+    reworded = ("- [ ] Compute a singular value decomposition\n"
+                "      by hand <!-- key: compute-an-svd-by-hand -->\n")
+    assert catalogue.task_items(reworded) == [(1, "compute-an-svd-by-hand")]
+    assert catalogue.check_task_keys(reworded) == []
+    marked = hook._mark_task_items(reworded, TOPIC_ID)
+    assert "<!--" not in marked
+    assert marked.endswith(f'by hand <span class="progress-key" '
+                           f'data-key="{TOPIC_ID}/compute-an-svd-by-hand"></span>\n'), marked
+    clash = "- [ ] Compute an SVD by hand\n" + reworded
+    assert catalogue.check_task_keys(clash) == [
+        "checklist key 'compute-an-svd-by-hand' is given to more than one item"]
+    for bad in ("<!-- key: Compute An SVD -->", "<!--key: compute-an-svd-->"):
+        problems = catalogue.check_task_keys(f"- [ ] Compute an SVD by hand {bad}\n")
+        assert problems and "key marker" in problems[0], bad
+    assert catalogue.check_task_keys("- [ ] Compute an SVD by hand\n") == []
+
+
+PROGRESS_KEYS = ROOT / "tests" / "progress_keys.txt"
+
+
+def test_no_checklist_key_that_learners_may_have_ticked_is_lost(site):
+    """Saved ticks are found by key: a key that changes, because an item was reworded, would
+    silently drop every learner's tick on that item."""
+    recorded = {line for line in PROGRESS_KEYS.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#")}
+    built = {key for path in site.rglob("*.html")
+             for key in re.findall(r'data-progress="([^"]+)"', path.read_text(encoding="utf-8"))}
+    gone = sorted(recorded - built)
+    assert not gone, (
+        "these checklist keys are gone, with every tick learners gave them. To reword an item, "
+        "end it with '<!-- key: OLD-KEY -->' (the key after the topic id); if you removed it on "
+        f"purpose, delete its line from {PROGRESS_KEYS.relative_to(ROOT)}:\n" + "\n".join(gone))
+    new = sorted(built - recorded)
+    assert not new, f"add these new checklist keys to {PROGRESS_KEYS.relative_to(ROOT)}:\n" \
+        + "\n".join(new)
+
+
 def test_every_checklist_item_is_keyed_and_matches_the_roadmap(site, cat):
     """Every checkbox of every page carries its key, and a topic page's keys are exactly those the
     roadmap counts: else ticking a whole checklist would never make the topic done on home."""
