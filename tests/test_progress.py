@@ -168,7 +168,7 @@ def test_no_checklist_key_that_learners_may_have_ticked_is_lost(site):
     gone = sorted(recorded - built)
     assert not gone, (
         "these checklist keys are gone, with every tick learners gave them. To reword an item, "
-        "end it with '<!-- key: OLD-KEY -->' (the key after the topic id); if you removed it on "
+        "end it with '<!-- key: OLD-KEY -->' (the key after the last '/'); if you removed it on "
         f"purpose, delete its line from {PROGRESS_KEYS.relative_to(ROOT)}:\n" + "\n".join(gone))
     new = sorted(built - recorded)
     assert not new, f"add these new checklist keys to {PROGRESS_KEYS.relative_to(ROOT)}:\n" \
